@@ -1,0 +1,161 @@
+//! The narrow storage boundary the query engine is written against.
+
+use crate::StoreResult;
+use lodestone_model::{Direction, EdgeId, EdgeRecord, NodeId, NodeRecord, Schema, Value};
+use std::collections::BTreeMap;
+use std::ops::ControlFlow;
+
+/// One adjacent edge seen from a node: the edge and the node at its other end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Adjacent {
+    /// The edge.
+    pub edge: EdgeId,
+    /// The node at the other end (the node itself for a self-loop).
+    pub other: NodeId,
+    /// Whether the edge starts at the node it was reached from.
+    pub outgoing: bool,
+}
+
+/// Counts for `lode info` and for the planner's cost estimates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Number of nodes.
+    pub nodes: u64,
+    /// Number of edges.
+    pub edges: u64,
+    /// Nodes per label.
+    pub labels: BTreeMap<String, u64>,
+    /// Edges per type.
+    pub types: BTreeMap<String, u64>,
+}
+
+/// Read access to one committed state of the graph (or a write transaction's own view).
+///
+/// Every method sees the same state for the lifetime of the value: a reader never
+/// observes a half-applied write.
+pub trait GraphRead {
+    /// The node's record, or `None` if it does not exist.
+    fn node(&self, id: NodeId) -> StoreResult<Option<NodeRecord>>;
+    /// The edge's record, or `None` if it does not exist.
+    fn edge(&self, id: EdgeId) -> StoreResult<Option<EdgeRecord>>;
+    /// Whether the node exists (no record decode).
+    fn has_node(&self, id: NodeId) -> bool;
+    /// The node's labels (from the in-memory index, no record decode).
+    fn labels(&self, id: NodeId) -> StoreResult<Vec<String>>;
+    /// The edge's type and endpoints (from the in-memory index, no record decode).
+    fn edge_ends(&self, id: EdgeId) -> StoreResult<Option<(String, NodeId, NodeId)>>;
+    /// Calls `visit` for each edge at `node` in `dir` whose type is in `types`
+    /// (all types when empty), until it returns `Break`. Each edge is visited
+    /// once, also for `Both` and self-loops (then `outgoing` is true).
+    fn expand(
+        &self,
+        node: NodeId,
+        dir: Direction,
+        types: &[&str],
+        visit: &mut dyn FnMut(Adjacent) -> ControlFlow<()>,
+    ) -> StoreResult<()>;
+    /// Number of edges at `node` in `dir` with a type in `types` (all when empty).
+    fn degree(&self, node: NodeId, dir: Direction, types: &[&str]) -> StoreResult<u64>;
+    /// Ids of every node, ascending.
+    fn all_nodes(&self) -> StoreResult<Vec<NodeId>>;
+    /// Ids of every node carrying `label`, ascending.
+    fn nodes_with_label(&self, label: &str) -> StoreResult<Vec<NodeId>>;
+    /// Ids of every edge, ascending.
+    fn all_edges(&self) -> StoreResult<Vec<EdgeId>>;
+    /// Nodes whose `name` or one of whose `aliases` normalizes to `key`
+    /// (see [`lodestone_model::normalize_name`]); `key` is normalized by the caller.
+    fn lookup_name(&self, key: &str) -> StoreResult<Vec<NodeId>>;
+    /// Every indexed name key with its node, for suggestions and completion.
+    fn name_keys(&self) -> StoreResult<Vec<(String, NodeId)>>;
+    /// Nodes with `label` whose `key` property equals `value`, when an index
+    /// covers (label, key); `Ok(None)` when no index does.
+    fn find_by_property(&self, label: &str, key: &str, value: &Value) -> StoreResult<Option<Vec<NodeId>>>;
+    /// The declared property indexes as (label, key).
+    fn indexes(&self) -> StoreResult<Vec<(String, String)>>;
+    /// The declared schema (empty when none).
+    fn schema(&self) -> StoreResult<Schema>;
+    /// Counts of nodes and edges, per label and type.
+    fn stats(&self) -> StoreResult<Stats>;
+}
+
+/// Changes inside a write transaction. Nothing is visible to other readers until commit.
+pub trait GraphWrite: GraphRead {
+    /// Adds a node and returns its new id.
+    fn create_node(&mut self, record: NodeRecord) -> StoreResult<NodeId>;
+    /// Adds an edge; both endpoints must exist.
+    fn create_edge(&mut self, record: EdgeRecord) -> StoreResult<EdgeId>;
+    /// Replaces a node's labels, properties and citations.
+    fn update_node(&mut self, id: NodeId, record: NodeRecord) -> StoreResult<()>;
+    /// Replaces an edge's properties and citations; its type and endpoints cannot change.
+    fn update_edge(&mut self, id: EdgeId, record: EdgeRecord) -> StoreResult<()>;
+    /// Deletes a node. Without `detach` a node that still has edges is an error;
+    /// with it, its edges go too.
+    fn delete_node(&mut self, id: NodeId, detach: bool) -> StoreResult<()>;
+    /// Deletes an edge.
+    fn delete_edge(&mut self, id: EdgeId) -> StoreResult<()>;
+    /// Replaces the declared schema; existing data must satisfy it.
+    fn set_schema(&mut self, schema: Schema) -> StoreResult<()>;
+    /// Declares an equality index on (label, key) and fills it.
+    fn create_index(&mut self, label: &str, key: &str) -> StoreResult<()>;
+}
+
+/// A write transaction: its changes apply whole at commit, or not at all.
+pub trait WriteTxn: GraphWrite {
+    /// Validates every touched element against the schema, applies all changes
+    /// atomically and, when the store is durable, returns only once they are on disk.
+    fn commit(self: Box<Self>) -> StoreResult<()>;
+    /// Discards every change.
+    fn rollback(self: Box<Self>);
+}
+
+/// When a commit reaches the disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// Every commit is flushed before it returns (the default).
+    #[default]
+    Immediate,
+    /// Commits are flushed on [`Storage::flush`] or close: for bulk loads.
+    Deferred,
+}
+
+/// Facts about an open store for `lode info`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreInfo {
+    /// Where the store lives; `None` in memory.
+    pub path: Option<std::path::PathBuf>,
+    /// On-disk format version.
+    pub format_version: u32,
+    /// Bytes on disk.
+    pub size_on_disk: u64,
+    /// Whether writes are refused.
+    pub read_only: bool,
+}
+
+/// What an integrity check found; empty `problems` means the store is sound.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckReport {
+    /// Nodes checked.
+    pub nodes: u64,
+    /// Edges checked.
+    pub edges: u64,
+    /// Each disagreement between indexes and records, in words.
+    pub problems: Vec<String>,
+}
+
+/// A graph store: hands out read snapshots and one write transaction at a time.
+///
+/// Implementations are `Send + Sync`; many threads may read while one writes.
+pub trait Storage: Send + Sync {
+    /// A consistent view of the last committed state.
+    fn read(&self) -> StoreResult<Box<dyn GraphRead + '_>>;
+    /// Starts the (single) write transaction, waiting for a running one to end.
+    fn write(&self) -> StoreResult<Box<dyn WriteTxn + '_>>;
+    /// Sets when commits reach the disk.
+    fn set_durability(&self, durability: Durability);
+    /// Writes every committed change to disk.
+    fn flush(&self) -> StoreResult<()>;
+    /// Facts about the store.
+    fn info(&self) -> StoreResult<StoreInfo>;
+    /// Checks indexes (adjacency, names, labels, properties) against records.
+    fn check(&self) -> StoreResult<CheckReport>;
+}
