@@ -58,8 +58,11 @@ impl PartialDate {
 
     /// A day-precision date; `None` if the day does not exist.
     pub fn day(year: i32, month: u8, day: u8) -> Option<Self> {
-        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
-            .then_some(PartialDate { year, month, day })
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month)).then_some(PartialDate {
+            year,
+            month,
+            day,
+        })
     }
 
     /// The year.
@@ -96,7 +99,11 @@ impl PartialDate {
     /// Last day covered, as (year, month, day).
     pub fn last_day(&self) -> (i32, u8, u8) {
         let m = if self.month == 0 { 12 } else { self.month };
-        let d = if self.day == 0 { days_in_month(self.year, m) } else { self.day };
+        let d = if self.day == 0 {
+            days_in_month(self.year, m)
+        } else {
+            self.day
+        };
         (self.year, m, d)
     }
 
@@ -141,8 +148,7 @@ impl FromStr for PartialDate {
         match parts.as_slice() {
             [y] => Ok(PartialDate::year(num(y, 4)? as i32)),
             [y, m] => PartialDate::month(num(y, 4)? as i32, num(m, 2)? as u8).ok_or_else(bad),
-            [y, m, d] => PartialDate::day(num(y, 4)? as i32, num(m, 2)? as u8, num(d, 2)? as u8)
-                .ok_or_else(bad),
+            [y, m, d] => PartialDate::day(num(y, 4)? as i32, num(m, 2)? as u8, num(d, 2)? as u8).ok_or_else(bad),
             _ => Err(bad()),
         }
     }

@@ -31,5 +31,5 @@ pub use record::{Direction, EdgeRecord, NodeRecord, Props};
 pub use rust_decimal::Decimal;
 pub use value::{EdgeValue, NodeValue, PathValue, Value, ValueKind};
 mod schema;
-pub use schema::{EdgeKind, Family, NodeKind, PropertyDecl, PropertyType, RESERVED_PROPS, Schema, SchemaViolation};
 pub use record::{STATUS_KEY, VALID_FROM_KEY, VALID_TO_KEY};
+pub use schema::{EdgeKind, Family, NodeKind, PropertyDecl, PropertyType, RESERVED_PROPS, Schema, SchemaViolation};

@@ -49,7 +49,10 @@ impl Money {
         if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(ModelError::InvalidCurrency(currency.to_string()));
         }
-        Ok(Money { amount: amount.normalize(), currency: currency.to_ascii_uppercase() })
+        Ok(Money {
+            amount: amount.normalize(),
+            currency: currency.to_ascii_uppercase(),
+        })
     }
 
     /// Parses an amount with an optional scale suffix (`1.3B`, `12,500`, `277m`).
@@ -70,7 +73,9 @@ impl Money {
             return Err(bad());
         }
         let base = Decimal::from_str(digits).map_err(|_| bad())?;
-        base.checked_mul(Decimal::from(factor)).map(|d| d.normalize()).ok_or_else(bad)
+        base.checked_mul(Decimal::from(factor))
+            .map(|d| d.normalize())
+            .ok_or_else(bad)
     }
 
     /// Compares two amounts; an error when the currencies differ.
@@ -82,21 +87,36 @@ impl Money {
     /// Adds two amounts of one currency.
     pub fn checked_add(&self, other: &Money) -> Result<Money, ModelError> {
         self.same_currency(other)?;
-        let amount = self.amount.checked_add(other.amount).ok_or(ModelError::DecimalOverflow)?;
-        Ok(Money { amount: amount.normalize(), currency: self.currency.clone() })
+        let amount = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or(ModelError::DecimalOverflow)?;
+        Ok(Money {
+            amount: amount.normalize(),
+            currency: self.currency.clone(),
+        })
     }
 
     /// Subtracts an amount of the same currency.
     pub fn checked_sub(&self, other: &Money) -> Result<Money, ModelError> {
         self.same_currency(other)?;
-        let amount = self.amount.checked_sub(other.amount).ok_or(ModelError::DecimalOverflow)?;
-        Ok(Money { amount: amount.normalize(), currency: self.currency.clone() })
+        let amount = self
+            .amount
+            .checked_sub(other.amount)
+            .ok_or(ModelError::DecimalOverflow)?;
+        Ok(Money {
+            amount: amount.normalize(),
+            currency: self.currency.clone(),
+        })
     }
 
     /// Scales the amount by an exact factor.
     pub fn checked_scale(&self, factor: Decimal) -> Result<Money, ModelError> {
         let amount = self.amount.checked_mul(factor).ok_or(ModelError::DecimalOverflow)?;
-        Ok(Money { amount: amount.normalize(), currency: self.currency.clone() })
+        Ok(Money {
+            amount: amount.normalize(),
+            currency: self.currency.clone(),
+        })
     }
 
     fn same_currency(&self, other: &Money) -> Result<(), ModelError> {

@@ -1,7 +1,21 @@
 /// Legal-form words dropped when comparing names (`Inc.`, `Corp.`, `Ltd` ...).
 const LEGAL_SUFFIXES: [&str; 16] = [
-    "inc", "incorporated", "corp", "corporation", "co", "ltd", "limited", "llc", "plc", "sa",
-    "ag", "gmbh", "nv", "se", "lp", "holdings",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "ltd",
+    "limited",
+    "llc",
+    "plc",
+    "sa",
+    "ag",
+    "gmbh",
+    "nv",
+    "se",
+    "lp",
+    "holdings",
 ];
 
 /// The key under which a name or alias is indexed: lower case, punctuation

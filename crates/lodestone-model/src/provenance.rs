@@ -55,11 +55,17 @@ mod tests {
 
     #[test]
     fn validity_as_of() {
-        let v = Validity { from: Some(d("2025-09")), to: None };
+        let v = Validity {
+            from: Some(d("2025-09")),
+            to: None,
+        };
         assert!(!v.holds_on(&d("2025-08")));
         assert!(v.holds_on(&d("2025-09")));
         assert!(v.holds_on(&d("2026")));
-        let ended = Validity { from: None, to: Some(d("2025-09")) };
+        let ended = Validity {
+            from: None,
+            to: Some(d("2025-09")),
+        };
         assert!(ended.holds_on(&d("2025-08-31")));
         assert!(!ended.holds_on(&d("2025-10")));
     }

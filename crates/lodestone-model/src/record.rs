@@ -61,7 +61,10 @@ fn validity_of(props: &Props) -> Validity {
         Some(Value::Date(d)) => Some(*d),
         _ => None,
     };
-    Validity { from: date(VALID_FROM_KEY), to: date(VALID_TO_KEY) }
+    Validity {
+        from: date(VALID_FROM_KEY),
+        to: date(VALID_TO_KEY),
+    }
 }
 
 impl NodeRecord {
@@ -102,4 +105,3 @@ impl EdgeRecord {
         if self.start == node { self.end } else { self.start }
     }
 }
-

@@ -87,7 +87,11 @@ impl PropertyType {
 
 impl fmt::Display for PropertyType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.list { write!(f, "LIST<{}>", self.kind) } else { write!(f, "{}", self.kind) }
+        if self.list {
+            write!(f, "LIST<{}>", self.kind)
+        } else {
+            write!(f, "{}", self.kind)
+        }
     }
 }
 
@@ -245,12 +249,18 @@ impl Schema {
     }
 
     /// Checks an edge against its declared kind, given its endpoints' labels.
-    pub fn check_edge(&self, edge: &EdgeRecord, start_labels: &[String], end_labels: &[String]) -> Result<(), SchemaViolation> {
+    pub fn check_edge(
+        &self,
+        edge: &EdgeRecord,
+        start_labels: &[String],
+        end_labels: &[String],
+    ) -> Result<(), SchemaViolation> {
         let Some(kind) = self.edges.get(&edge.rel_type) else {
             return Ok(());
         };
         check_props(&edge.rel_type, &kind.props, &edge.props)?;
-        let fits = |allowed: &[String], labels: &[String]| allowed.is_empty() || labels.iter().any(|l| allowed.contains(l));
+        let fits =
+            |allowed: &[String], labels: &[String]| allowed.is_empty() || labels.iter().any(|l| allowed.contains(l));
         if !fits(&kind.from, start_labels) {
             return Err(SchemaViolation::BadStart {
                 rel_type: edge.rel_type.clone(),
@@ -270,6 +280,10 @@ impl Schema {
 
     /// Edge types that belong to `family`.
     pub fn types_in(&self, family: Family) -> Vec<String> {
-        self.edges.values().filter(|e| e.family == Some(family)).map(|e| e.rel_type.clone()).collect()
+        self.edges
+            .values()
+            .filter(|e| e.family == Some(family))
+            .map(|e| e.rel_type.clone())
+            .collect()
     }
 }

@@ -342,7 +342,9 @@ impl Value {
                 _ => a.partial_cmp(b).unwrap_or(Ordering::Equal),
             },
             (Int(a), Float(b)) => cmp_int_float(*a, *b).unwrap_or(Ordering::Less),
-            (Float(a), Int(b)) => cmp_int_float(*b, *a).map(Ordering::reverse).unwrap_or(Ordering::Greater),
+            (Float(a), Int(b)) => cmp_int_float(*b, *a)
+                .map(Ordering::reverse)
+                .unwrap_or(Ordering::Greater),
             (String(a), String(b)) => a.cmp(b),
             (Bool(a), Bool(b)) => a.cmp(b),
             (Date(a), Date(b)) => a.cmp(b),
@@ -417,7 +419,11 @@ fn write_string_literal(f: &mut fmt::Formatter<'_>, s: &str) -> fmt::Result {
 fn write_key(f: &mut fmt::Formatter<'_>, k: &str) -> fmt::Result {
     let plain = k.chars().next().is_some_and(|c| c.is_alphabetic() || c == '_')
         && k.chars().all(|c| c.is_alphanumeric() || c == '_');
-    if plain { f.write_str(k) } else { write!(f, "`{}`", k.replace('`', "``")) }
+    if plain {
+        f.write_str(k)
+    } else {
+        write!(f, "`{}`", k.replace('`', "``"))
+    }
 }
 
 fn write_props(f: &mut fmt::Formatter<'_>, props: &Props) -> fmt::Result {
@@ -607,7 +613,10 @@ mod tests {
     fn comparison_across_kinds_is_null() {
         assert_eq!(Value::Int(1).compare(&Value::from("a")), Ok(None));
         assert_eq!(Value::Int(1).compare(&Value::Float(1.5)), Ok(Some(Ordering::Less)));
-        assert_eq!(Value::Int(i64::MAX).compare(&Value::Float(9.3e18)), Ok(Some(Ordering::Less)));
+        assert_eq!(
+            Value::Int(i64::MAX).compare(&Value::Float(9.3e18)),
+            Ok(Some(Ordering::Less))
+        );
         let usd = Value::Money("$1M".parse().unwrap());
         let eur = Value::Money("EUR 1M".parse().unwrap());
         assert!(usd.compare(&eur).is_err());

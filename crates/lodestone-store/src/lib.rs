@@ -4,7 +4,5 @@
 mod api;
 mod error;
 
-pub use api::{
-    Adjacent, CheckReport, Durability, GraphRead, GraphWrite, Stats, Storage, StoreInfo, WriteTxn,
-};
+pub use api::{Adjacent, CheckReport, Durability, GraphRead, GraphWrite, Stats, Storage, StoreInfo, WriteTxn};
 pub use error::{StoreError, StoreResult};
