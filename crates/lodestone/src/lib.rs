@@ -1,1 +1,239 @@
+//! Lodestone: an embedded knowledge-graph database for critical-minerals supply chains.
+//!
+//! Open a database, run statements in the query language, read typed results:
+//!
+//! ```
+//! use lodestone::{Database, Params, Value};
+//!
+//! let db = Database::in_memory();
+//! db.execute_script(
+//!     "CREATE (:Company {name: 'USA Rare Earth'})-[:DEVELOPS]->(:Deposit {name: 'Round Top'});",
+//! )?;
+//! let out = db.query(
+//!     "MATCH (c:Company)-[:DEVELOPS]->(d {name: $site}) RETURN c.name AS developer",
+//!     &Params::from([("site".to_string(), Value::from("Round Top"))]),
+//! )?;
+//! assert_eq!(out.columns, ["developer"]);
+//! assert_eq!(out.rows, [[Value::from("USA Rare Earth")]]);
+//! # Ok::<(), lodestone::Error>(())
+//! ```
+//!
+//! A [`Database`] is `Send + Sync`: share it between threads behind an `Arc`. Many
+//! threads may read at once; writes are serialized, and each statement commits whole
+//! or not at all. On disk, a commit returns only after the data is flushed, unless
+//! [`Durability::Deferred`] is chosen for a bulk load.
 
+mod json;
+
+pub use json::{output_to_json, value_to_json};
+pub use lodestone_model::{
+    Citation, Decimal, Direction, EdgeId, EdgeRecord, EdgeValue, Family, Money, NodeId, NodeRecord, NodeValue,
+    PartialDate, PathValue, Props, Schema, Value, ValueKind,
+};
+pub use lodestone_query::{CancelToken, Counters, ExecOptions, Limits, Output, Params, QueryError};
+pub use lodestone_store::{
+    CheckReport, Durability, GraphRead, GraphWrite, Stats, StoreError, StoreInfo, WriteTxn,
+};
+
+use lodestone_query::ast::Span;
+use lodestone_store::{MemStore, SledStore, Storage};
+use std::path::Path;
+use std::sync::Arc;
+use thiserror::Error;
+
+/// Errors from the library.
+#[derive(Debug, Error)]
+pub enum Error {
+    /// A statement failed to parse, plan or run; nothing of it was applied.
+    #[error("{error}")]
+    Query {
+        /// The failure.
+        error: QueryError,
+        /// The text the error's span points into.
+        text: String,
+        /// 1-based number of the failing statement in its script.
+        statement: usize,
+        /// How many statements before it committed.
+        committed: usize,
+    },
+    /// Opening, reading or writing the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl Error {
+    /// The message with line, column and a caret under the offending text, when known.
+    pub fn render(&self) -> String {
+        match self {
+            Error::Query { error, text, .. } => error.render(text),
+            Error::Store(e) => e.to_string(),
+        }
+    }
+
+    /// The query error, if this is one.
+    pub fn query_error(&self) -> Option<&QueryError> {
+        match self {
+            Error::Query { error, .. } => Some(error),
+            Error::Store(_) => None,
+        }
+    }
+}
+
+/// Result of a library call.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// An open database: on disk (sled) or in memory.
+#[derive(Clone)]
+pub struct Database {
+    store: Arc<dyn Storage>,
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Database").field("info", &self.store.info().ok()).finish()
+    }
+}
+
+impl Database {
+    /// Opens the database at `path`, creating it when missing.
+    ///
+    /// Fails with [`StoreError::Locked`] when another process has it open.
+    pub fn open(path: impl AsRef<Path>) -> Result<Database> {
+        Ok(Database { store: Arc::new(SledStore::open(path.as_ref())?) })
+    }
+
+    /// Opens an existing database for reading only; writes fail with [`StoreError::ReadOnly`].
+    pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database> {
+        Ok(Database { store: Arc::new(SledStore::open_read_only(path.as_ref())?) })
+    }
+
+    /// A new empty database that lives in memory only.
+    pub fn in_memory() -> Database {
+        Database { store: Arc::new(MemStore::new()) }
+    }
+
+    /// Wraps any storage implementation (for tests and custom backends).
+    pub fn from_storage(store: Arc<dyn Storage>) -> Database {
+        Database { store }
+    }
+
+    /// The storage behind this database.
+    pub fn storage(&self) -> &dyn Storage {
+        self.store.as_ref()
+    }
+
+    /// Runs one statement with parameters and default limits.
+    pub fn query(&self, text: &str, params: &Params) -> Result<Output> {
+        let options = ExecOptions { params: params.clone(), ..ExecOptions::default() };
+        self.query_with(text, &options)
+    }
+
+    /// Runs one statement with explicit options (parameters, limits, cancellation).
+    pub fn query_with(&self, text: &str, options: &ExecOptions) -> Result<Output> {
+        let fail = |error| Error::Query { error, text: text.to_string(), statement: 1, committed: 0 };
+        let started = std::time::Instant::now();
+        let statement = lodestone_query::parse::parse_statement(text).map_err(fail)?;
+        let parse_time = started.elapsed();
+        let mut out = lodestone_query::run(self.store.as_ref(), &statement, options).map_err(fail)?;
+        out.compile_time += parse_time;
+        Ok(out)
+    }
+
+    /// Runs every statement of a script in order, each in its own transaction, and
+    /// stops at the first failure (the statements before it stay committed).
+    pub fn execute_script(&self, text: &str) -> Result<Vec<Output>> {
+        self.execute_script_with(text, &ExecOptions::default())
+    }
+
+    /// [`Database::execute_script`] with explicit options.
+    pub fn execute_script_with(&self, text: &str, options: &ExecOptions) -> Result<Vec<Output>> {
+        let mut outputs = Vec::new();
+        self.run_script(text, options, |_, result| {
+            outputs.push(result?);
+            Ok(())
+        })?;
+        Ok(outputs)
+    }
+
+    /// Runs a script and hands each statement's span and result to `each` as it
+    /// completes; `each` decides whether to go on (return `Ok`) or stop (return the error).
+    pub fn run_script(
+        &self,
+        text: &str,
+        options: &ExecOptions,
+        mut each: impl FnMut(Span, Result<Output>) -> Result<()>,
+    ) -> Result<()> {
+        let statements = lodestone_query::parse::parse_script(text)
+            .map_err(|error| Error::Query { error, text: text.to_string(), statement: 1, committed: 0 })?;
+        let mut committed = 0;
+        for (index, (statement, span)) in statements.iter().enumerate() {
+            let result = lodestone_query::run(self.store.as_ref(), statement, options).map_err(|error| {
+                Error::Query { error, text: text.to_string(), statement: index + 1, committed }
+            });
+            let ok = result.is_ok();
+            each(*span, result)?;
+            if ok {
+                committed += 1;
+            }
+        }
+        Ok(())
+    }
+
+    /// A consistent read-only view of the last committed state, for typed access.
+    pub fn read(&self) -> Result<Box<dyn GraphRead + '_>> {
+        Ok(self.store.read()?)
+    }
+
+    /// Runs `f` in one write transaction: committed when it returns `Ok`, rolled back
+    /// when it returns `Err`.
+    pub fn write<T>(&self, f: impl FnOnce(&mut dyn WriteTxn) -> Result<T>) -> Result<T> {
+        let mut txn = self.store.write()?;
+        match f(txn.as_mut()) {
+            Ok(value) => {
+                txn.commit()?;
+                Ok(value)
+            }
+            Err(e) => {
+                txn.rollback();
+                Err(e)
+            }
+        }
+    }
+
+    /// Counts of nodes and edges per label and type.
+    pub fn stats(&self) -> Result<Stats> {
+        Ok(self.store.read()?.stats()?)
+    }
+
+    /// Path, format version, size on disk.
+    pub fn info(&self) -> Result<StoreInfo> {
+        Ok(self.store.info()?)
+    }
+
+    /// Checks every index against the records.
+    pub fn check(&self) -> Result<CheckReport> {
+        Ok(self.store.check()?)
+    }
+
+    /// Sets when commits reach the disk.
+    pub fn set_durability(&self, durability: Durability) {
+        self.store.set_durability(durability);
+    }
+
+    /// Writes every committed change to disk.
+    pub fn flush(&self) -> Result<()> {
+        Ok(self.store.flush()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_send_sync<T: Send + Sync>() {}
+
+    #[test]
+    fn database_is_send_and_sync() {
+        assert_send_sync::<Database>();
+    }
+}
