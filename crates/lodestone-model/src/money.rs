@@ -69,7 +69,8 @@ impl Money {
                 .unwrap_or((upper.clone(), 1))
         };
         let digits = digits.trim();
-        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
+        let unsigned = digits.strip_prefix('-').unwrap_or(digits);
+        if unsigned.is_empty() || !unsigned.bytes().all(|b| b.is_ascii_digit() || b == b'.') {
             return Err(bad());
         }
         let base = Decimal::from_str(digits).map_err(|_| bad())?;
