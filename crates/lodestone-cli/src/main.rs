@@ -1,1 +1,5 @@
-fn main() {}
+//! `lode`: see `lode --help`.
+
+fn main() {
+    std::process::exit(lodestone_cli::app::main_with(std::env::args_os()));
+}

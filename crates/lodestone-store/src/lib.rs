@@ -1,8 +1,26 @@
 //! Storage for Lodestone: a narrow trait ([`Storage`], [`GraphRead`], [`WriteTxn`])
-//! that the query engine sees, with a sled-backed implementation and an in-memory one.
+//! that the query engine sees, with a sled-backed implementation ([`SledStore`])
+//! and an in-memory one ([`MemStore`]).
+//!
+//! Both keep the graph's topology (node labels, edge types and endpoints, per-type
+//! adjacency) in memory, so traversals never decode records. A write transaction is
+//! an overlay of its own changes over the committed state; at commit it is
+//! validated against the schema and applied whole.
+//!
+//! A read view holds the committed state's read lock for its lifetime, and a commit
+//! waits for open read views to end: drop read views before committing on the same
+//! thread.
 
 mod api;
+pub mod codec;
 mod error;
+mod keys;
+mod mem;
+mod overlay;
+mod sled_store;
+mod topo;
 
 pub use api::{Adjacent, CheckReport, Durability, GraphRead, GraphWrite, Stats, Storage, StoreInfo, WriteTxn};
 pub use error::{StoreError, StoreResult};
+pub use mem::MemStore;
+pub use sled_store::{FORMAT_VERSION, OpenOptions, SledStore};

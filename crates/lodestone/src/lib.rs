@@ -24,6 +24,12 @@
 //! [`Durability::Deferred`] is chosen for a bulk load.
 
 mod json;
+pub mod literal;
+
+/// A measured amount with a unit, part of the public value model.
+pub use lodestone_model::Quantity;
+/// The key under which names and aliases are looked up.
+pub use lodestone_model::normalize_name;
 
 pub use json::{output_to_json, value_to_json};
 pub use lodestone_model::{

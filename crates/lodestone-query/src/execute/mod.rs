@@ -1,0 +1,293 @@
+//! Execution: operators push rows, one mutable row at a time, to the operator above.
+//!
+//! The context owns the view of the graph (a snapshot or the write transaction),
+//! the budgets, the counters, per-operator statistics and small record caches.
+
+pub(crate) mod eval;
+pub(crate) mod functions;
+mod ops;
+pub(crate) mod schema;
+pub(crate) mod values;
+mod varlen;
+mod write;
+
+pub(crate) use ops::reverse as ops_reverse;
+pub(crate) use ops::run_op;
+
+use crate::api::{CancelToken, Counters, Limits};
+use crate::{QueryError, QueryResult};
+use lodestone_model::{EdgeId, EdgeRecord, NodeId, NodeRecord, PartialDate, Value};
+use lodestone_store::{GraphRead, GraphWrite};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+/// A row: one value per slot.
+pub(crate) type Row = Vec<Value>;
+
+/// Whether the operator above wants more rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flow {
+    /// Keep going.
+    Go,
+    /// Enough: stop producing.
+    Stop,
+}
+
+/// The graph a statement runs against.
+pub(crate) enum Graph<'g> {
+    /// A read snapshot.
+    Read(&'g dyn GraphRead),
+    /// A write transaction.
+    Write(&'g mut dyn GraphWrite),
+}
+
+/// Rows and time per operator, for PROFILE and the row budget.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct OpStats {
+    pub rows: u64,
+    pub time: Duration,
+}
+
+const CACHE_CAP: usize = 8192;
+
+/// Everything an operator needs while it runs.
+pub(crate) struct Ctx<'g> {
+    graph: Graph<'g>,
+    started: Instant,
+    timeout: Option<Duration>,
+    cancel: CancelToken,
+    max_rows: Option<u64>,
+    ticks: u32,
+    pub(crate) stats: Vec<OpStats>,
+    pub(crate) profile: bool,
+    prof_current: usize,
+    prof_last: Instant,
+    pub(crate) counters: Counters,
+    node_cache: HashMap<NodeId, Rc<NodeRecord>>,
+    edge_cache: HashMap<EdgeId, Rc<EdgeRecord>>,
+    pub(crate) as_of: Option<PartialDate>,
+    visible_nodes: HashMap<NodeId, bool>,
+    visible_edges: HashMap<EdgeId, bool>,
+}
+
+impl<'g> Ctx<'g> {
+    /// A context over `graph` with the given budgets.
+    pub(crate) fn new(graph: Graph<'g>, limits: &Limits, cancel: &CancelToken, ops: usize, profile: bool) -> Self {
+        let now = Instant::now();
+        Ctx {
+            graph,
+            started: now,
+            timeout: limits.timeout,
+            cancel: cancel.clone(),
+            max_rows: limits.max_rows,
+            ticks: 0,
+            stats: vec![OpStats::default(); ops + 1],
+            profile,
+            prof_current: ops,
+            prof_last: now,
+            counters: Counters::default(),
+            node_cache: HashMap::new(),
+            edge_cache: HashMap::new(),
+            as_of: None,
+            visible_nodes: HashMap::new(),
+            visible_edges: HashMap::new(),
+        }
+    }
+
+    /// The graph for reading.
+    pub(crate) fn read(&self) -> &dyn GraphRead {
+        match &self.graph {
+            Graph::Read(g) => *g,
+            Graph::Write(w) => &**w,
+        }
+    }
+
+    /// The graph for writing; an error in a read-only statement.
+    pub(crate) fn write(&mut self) -> QueryResult<&mut dyn GraphWrite> {
+        match &mut self.graph {
+            Graph::Write(w) => Ok(&mut **w),
+            Graph::Read(_) => Err(QueryError::Unsupported {
+                what: "writing in a read-only statement".into(),
+                span: None,
+            }),
+        }
+    }
+
+    /// Counts work and checks the time budget and cancellation every so often.
+    #[inline]
+    pub(crate) fn tick(&mut self) -> QueryResult<()> {
+        self.ticks = self.ticks.wrapping_add(1);
+        if self.ticks & 1023 == 0 {
+            self.check_now()?;
+        }
+        Ok(())
+    }
+
+    /// Checks the time budget and cancellation now.
+    pub(crate) fn check_now(&self) -> QueryResult<()> {
+        if self.cancel.is_cancelled() {
+            return Err(QueryError::Cancelled);
+        }
+        if let Some(t) = self.timeout {
+            if self.started.elapsed() > t {
+                return Err(QueryError::TimeLimit {
+                    millis: t.as_millis() as u64,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a row produced by operator `id` and enforces the row budget.
+    #[inline]
+    pub(crate) fn emitted(&mut self, id: usize) -> QueryResult<()> {
+        let s = &mut self.stats[id];
+        s.rows += 1;
+        if let Some(max) = self.max_rows {
+            if s.rows > max {
+                return Err(QueryError::RowLimit { limit: max });
+            }
+        }
+        self.tick()
+    }
+
+    /// Profiling: charges time so far to the current operator and makes `id` current.
+    #[inline]
+    pub(crate) fn enter(&mut self, id: usize) -> usize {
+        if !self.profile {
+            return 0;
+        }
+        let now = Instant::now();
+        let prev = self.prof_current;
+        self.stats[prev].time += now - self.prof_last;
+        self.prof_last = now;
+        self.prof_current = id;
+        prev
+    }
+
+    /// Profiling: charges time to the current operator and returns to `prev`.
+    #[inline]
+    pub(crate) fn leave(&mut self, prev: usize) {
+        if !self.profile {
+            return;
+        }
+        let now = Instant::now();
+        let cur = self.prof_current;
+        self.stats[cur].time += now - self.prof_last;
+        self.prof_last = now;
+        self.prof_current = prev;
+    }
+
+    /// A node's record, cached for the statement.
+    pub(crate) fn node_record(&mut self, id: NodeId) -> QueryResult<Option<Rc<NodeRecord>>> {
+        if let Some(r) = self.node_cache.get(&id) {
+            return Ok(Some(r.clone()));
+        }
+        let Some(rec) = self.read().node(id)? else {
+            return Ok(None);
+        };
+        let rec = Rc::new(rec);
+        if self.node_cache.len() >= CACHE_CAP {
+            self.node_cache.clear();
+        }
+        self.node_cache.insert(id, rec.clone());
+        Ok(Some(rec))
+    }
+
+    /// An edge's record, cached for the statement.
+    pub(crate) fn edge_record(&mut self, id: EdgeId) -> QueryResult<Option<Rc<EdgeRecord>>> {
+        if let Some(r) = self.edge_cache.get(&id) {
+            return Ok(Some(r.clone()));
+        }
+        let Some(rec) = self.read().edge(id)? else {
+            return Ok(None);
+        };
+        let rec = Rc::new(rec);
+        if self.edge_cache.len() >= CACHE_CAP {
+            self.edge_cache.clear();
+        }
+        self.edge_cache.insert(id, rec.clone());
+        Ok(Some(rec))
+    }
+
+    /// Forgets cached state about a node after a write.
+    pub(crate) fn forget_node(&mut self, id: NodeId) {
+        self.node_cache.remove(&id);
+        self.visible_nodes.remove(&id);
+    }
+
+    /// Forgets cached state about an edge after a write.
+    pub(crate) fn forget_edge(&mut self, id: EdgeId) {
+        self.edge_cache.remove(&id);
+        self.visible_edges.remove(&id);
+    }
+
+    /// A node property (null when absent or when the node is gone).
+    pub(crate) fn node_prop(&mut self, id: NodeId, key: &str) -> QueryResult<Value> {
+        Ok(self
+            .node_record(id)?
+            .and_then(|r| r.props.get(key).cloned())
+            .unwrap_or(Value::Null))
+    }
+
+    /// An edge property (null when absent).
+    pub(crate) fn edge_prop(&mut self, id: EdgeId, key: &str) -> QueryResult<Value> {
+        Ok(self
+            .edge_record(id)?
+            .and_then(|r| r.props.get(key).cloned())
+            .unwrap_or(Value::Null))
+    }
+
+    /// Whether the node carries every label in `labels`.
+    pub(crate) fn has_labels(&self, id: NodeId, labels: &[String]) -> QueryResult<bool> {
+        if labels.is_empty() {
+            return Ok(true);
+        }
+        let have = self.read().labels(id)?;
+        Ok(labels.iter().all(|l| have.contains(l)))
+    }
+
+    /// Whether a node exists on the AS OF date (always, without AS OF).
+    pub(crate) fn node_visible(&mut self, id: NodeId) -> QueryResult<bool> {
+        let Some(date) = self.as_of else {
+            return Ok(true);
+        };
+        if let Some(v) = self.visible_nodes.get(&id) {
+            return Ok(*v);
+        }
+        let v = match self.read().node(id)? {
+            None => false,
+            Some(rec) => {
+                // A deal dated after the AS OF date has not happened yet; a coarse
+                // date that overlaps it is read generously, as validity is.
+                let deal_later =
+                    rec.has_label("Deal") && matches!(rec.props.get("date"), Some(Value::Date(d)) if date.is_before(d));
+                rec.validity().holds_on(&date) && !deal_later
+            }
+        };
+        self.visible_nodes.insert(id, v);
+        Ok(v)
+    }
+
+    /// Whether an edge holds on the AS OF date (always, without AS OF).
+    pub(crate) fn edge_visible(&mut self, id: EdgeId) -> QueryResult<bool> {
+        let Some(date) = self.as_of else {
+            return Ok(true);
+        };
+        if let Some(v) = self.visible_edges.get(&id) {
+            return Ok(*v);
+        }
+        let v = match self.read().edge(id)? {
+            None => false,
+            Some(rec) => rec.holds_on(&date),
+        };
+        self.visible_edges.insert(id, v);
+        Ok(v)
+    }
+
+    /// Counters so far.
+    pub(crate) fn counters(&self) -> crate::Counters {
+        self.counters
+    }
+}

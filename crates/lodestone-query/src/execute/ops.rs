@@ -1,0 +1,692 @@
+//! The read operators and the dispatcher.
+
+use super::eval::{eval, eval_pred, slot_node};
+use super::values::{Key, edge_val, node_val, path_from_edges};
+use super::{Ctx, Flow, Row, varlen, write};
+use crate::plan::{AggFunc, AggSpec, CExpr, Op, OpKind, PathStep};
+use crate::{QueryError, QueryResult};
+use lodestone_model::{Direction, EdgeId, NodeId, PathValue, Value, normalize_name};
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::ops::ControlFlow;
+
+/// Where an operator sends its rows.
+pub(crate) type Sink<'a, 'g> = dyn FnMut(&mut Ctx<'g>, &mut Row) -> QueryResult<Flow> + 'a;
+
+fn malformed() -> QueryError {
+    QueryError::Unsupported {
+        what: "malformed plan: an operator lacks its input".into(),
+        span: None,
+    }
+}
+
+pub(super) fn input_of(op: &Op) -> QueryResult<&Op> {
+    op.input.as_deref().ok_or_else(malformed)
+}
+
+/// Runs `op` on the argument `row`, pushing every result row to `sink`.
+pub(crate) fn run_op<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let prev = ctx.enter(op.id);
+    let r = run_inner(op, ctx, row, sink);
+    ctx.leave(prev);
+    r
+}
+
+/// Runs the input of `op`, calling `body` per input row with profiling attributed to `op`.
+pub(super) fn for_each_input<'g>(
+    op: &Op,
+    ctx: &mut Ctx<'g>,
+    row: &mut Row,
+    body: &mut dyn FnMut(&mut Ctx<'g>, &mut Row) -> QueryResult<Flow>,
+) -> QueryResult<Flow> {
+    let id = op.id;
+    let input = input_of(op)?;
+    run_op(input, ctx, row, &mut |c: &mut Ctx<'g>, r: &mut Row| {
+        let prev = c.enter(id);
+        let res = body(c, r);
+        c.leave(prev);
+        res
+    })
+}
+
+/// Emits the current row from operator `id`.
+#[inline]
+pub(super) fn emit<'g>(id: usize, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    ctx.emitted(id)?;
+    sink(ctx, row)
+}
+
+/// Collects the adjacency of `node` into `buf`.
+pub(super) fn adjacency(
+    ctx: &Ctx,
+    node: NodeId,
+    dir: Direction,
+    types: &[&str],
+    buf: &mut Vec<lodestone_store::Adjacent>,
+) -> QueryResult<()> {
+    buf.clear();
+    ctx.read().expand(node, dir, types, &mut |a| {
+        buf.push(a);
+        ControlFlow::Continue(())
+    })?;
+    Ok(())
+}
+
+/// The reverse of a direction.
+pub(crate) fn reverse(dir: Direction) -> Direction {
+    match dir {
+        Direction::Outgoing => Direction::Incoming,
+        Direction::Incoming => Direction::Outgoing,
+        Direction::Both => Direction::Both,
+    }
+}
+
+/// Whether a relationship slot already holds `edge` (relationship uniqueness within a MATCH).
+pub(super) fn edge_taken(row: &Row, unique: &[usize], edge: EdgeId) -> bool {
+    unique.iter().any(|s| match &row[*s] {
+        Value::Edge(e) => e.id == edge,
+        Value::List(items) => items.iter().any(|v| matches!(v, Value::Edge(e) if e.id == edge)),
+        _ => false,
+    })
+}
+
+fn node_ok(ctx: &mut Ctx, id: NodeId, labels: &[String]) -> QueryResult<bool> {
+    Ok(ctx.has_labels(id, labels)? && ctx.node_visible(id)?)
+}
+
+fn emit_nodes<'g>(
+    id: usize,
+    ids: &[NodeId],
+    slot: usize,
+    labels: &[String],
+    ctx: &mut Ctx<'g>,
+    row: &mut Row,
+    sink: &mut Sink<'_, 'g>,
+) -> QueryResult<Flow> {
+    for &n in ids {
+        ctx.tick()?;
+        if !node_ok(ctx, n, labels)? {
+            continue;
+        }
+        row[slot] = node_val(n);
+        if emit(id, ctx, row, sink)? == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
+    }
+    Ok(Flow::Go)
+}
+
+fn name_keys(v: &Value, out: &mut Vec<String>) -> bool {
+    match v {
+        Value::String(s) => {
+            out.push(normalize_name(s));
+            true
+        }
+        Value::List(items) => items.iter().all(|i| i.is_null() || name_keys(i, out)),
+        Value::Null => true,
+        _ => false,
+    }
+}
+
+fn sort_keys(keys: &[(CExpr, bool)], ctx: &mut Ctx, row: &mut Row) -> QueryResult<Vec<Value>> {
+    let mut out = Vec::with_capacity(keys.len());
+    for (e, _) in keys {
+        out.push(eval(e, ctx, row)?);
+    }
+    Ok(out)
+}
+
+fn cmp_keys(a: &[Value], b: &[Value], keys: &[(CExpr, bool)]) -> Ordering {
+    for ((x, y), (_, desc)) in a.iter().zip(b).zip(keys) {
+        let o = x.total_cmp(y);
+        let o = if *desc { o.reverse() } else { o };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    Ordering::Equal
+}
+
+fn build_path(row: &Row, start: usize, steps: &[PathStep]) -> Option<Value> {
+    let first = slot_node(row, start)?;
+    let mut edges = Vec::new();
+    for step in steps {
+        match step {
+            PathStep::Edge { rel, .. } => match &row[*rel] {
+                Value::Edge(e) => edges.push((**e).clone()),
+                _ => return None,
+            },
+            PathStep::Edges { rel, .. } => match &row[*rel] {
+                Value::List(items) => {
+                    for i in items {
+                        match i {
+                            Value::Edge(e) => edges.push((**e).clone()),
+                            _ => return None,
+                        }
+                    }
+                }
+                _ => return None,
+            },
+        }
+    }
+    let p: PathValue = path_from_edges(first, &edges);
+    Some(Value::Path(Box::new(p)))
+}
+
+fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
+        OpKind::Start => emit(id, ctx, row, sink),
+        OpKind::AllNodes { slot, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            let ids = ctx.read().all_nodes()?;
+            emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
+        }),
+        OpKind::LabelScan { slot, label, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            let ids = ctx.read().nodes_with_label(label)?;
+            emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
+        }),
+        OpKind::NameSeek { slot, value, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            let v = eval(value, ctx, row)?;
+            let mut keys = Vec::new();
+            let ids = if name_keys(&v, &mut keys) {
+                let mut ids = Vec::new();
+                for k in &keys {
+                    ids.extend(ctx.read().lookup_name(k)?);
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                ids
+            } else {
+                // Only strings are name-indexed: look at every node and let the filter decide.
+                ctx.read().all_nodes()?
+            };
+            emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
+        }),
+        OpKind::PropSeek {
+            slot,
+            label,
+            key,
+            value,
+            labels,
+        } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            let v = eval(value, ctx, row)?;
+            if v.is_null() {
+                return Ok(Flow::Go);
+            }
+            let ids = match ctx.read().find_by_property(label, key, &v)? {
+                Some(ids) => ids,
+                None => ctx.read().nodes_with_label(label)?,
+            };
+            emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
+        }),
+        OpKind::IdSeek { slot, value, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            let v = eval(value, ctx, row)?;
+            let mut ids = Vec::new();
+            let mut push = |v: &Value| {
+                if let Value::Int(i) = v {
+                    if *i >= 0 {
+                        ids.push(NodeId(*i as u64));
+                    }
+                }
+            };
+            match &v {
+                Value::List(items) => items.iter().for_each(&mut push),
+                other => push(other),
+            }
+            let ids: Vec<NodeId> = ids.into_iter().filter(|n| ctx.read().has_node(*n)).collect();
+            emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
+        }),
+        OpKind::Expand {
+            from,
+            rel,
+            to,
+            walk,
+            into,
+            unique,
+        } => {
+            let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
+            let mut buf = Vec::new();
+            for_each_input(op, ctx, row, &mut |ctx, row| {
+                let Some(a) = slot_node(row, *from) else {
+                    return Ok(Flow::Go);
+                };
+                // Walk from `a`, or into `a` from the far end when that end has fewer edges.
+                let mut from_far = false;
+                let target = if *into { slot_node(row, *to) } else { None };
+                if *into {
+                    let Some(b) = target else {
+                        return Ok(Flow::Go);
+                    };
+                    let rd = reverse(walk.dir);
+                    if a != b && ctx.read().degree(b, rd, &types)? < ctx.read().degree(a, walk.dir, &types)? {
+                        from_far = true;
+                        adjacency(ctx, b, rd, &types, &mut buf)?;
+                    } else {
+                        adjacency(ctx, a, walk.dir, &types, &mut buf)?;
+                    }
+                } else {
+                    adjacency(ctx, a, walk.dir, &types, &mut buf)?;
+                }
+                for x in &buf {
+                    ctx.tick()?;
+                    // `x` is seen from `origin`; `reached` is the node at its other end.
+                    let (origin, reached) = match (from_far, target) {
+                        (true, Some(b)) => (b, x.other),
+                        _ => (a, x.other),
+                    };
+                    if *into {
+                        let want = if from_far { Some(a) } else { target };
+                        if Some(reached) != want {
+                            continue;
+                        }
+                    }
+                    if edge_taken(row, unique, x.edge) || !ctx.edge_visible(x.edge)? {
+                        continue;
+                    }
+                    if !*into && !node_ok(ctx, reached, &walk.to_labels)? {
+                        continue;
+                    }
+                    let (s, e) = if x.outgoing { (origin, reached) } else { (reached, origin) };
+                    row[*rel] = edge_val(x.edge, s, e);
+                    if !*into {
+                        row[*to] = node_val(reached);
+                    }
+                    if emit(id, ctx, row, sink)? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                }
+                Ok(Flow::Go)
+            })
+        }
+        OpKind::BoundRel {
+            rel,
+            left,
+            right,
+            left_bound,
+            right_bound,
+            dir,
+            types,
+            left_labels,
+            right_labels,
+        } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            let Value::Edge(e) = &row[*rel] else {
+                return Ok(Flow::Go);
+            };
+            let eid = e.id;
+            let Some((t, s, en)) = ctx.read().edge_ends(eid)? else {
+                return Ok(Flow::Go);
+            };
+            if !types.is_empty() && !types.contains(&t) {
+                return Ok(Flow::Go);
+            }
+            let mut options = Vec::with_capacity(2);
+            match dir {
+                Direction::Outgoing => options.push((s, en)),
+                Direction::Incoming => options.push((en, s)),
+                Direction::Both => {
+                    options.push((s, en));
+                    if s != en {
+                        options.push((en, s));
+                    }
+                }
+            }
+            for (l, r) in options {
+                if *left_bound && slot_node(row, *left) != Some(l) {
+                    continue;
+                }
+                if *right_bound && slot_node(row, *right) != Some(r) {
+                    continue;
+                }
+                if !node_ok(ctx, l, left_labels)? || !node_ok(ctx, r, right_labels)? {
+                    continue;
+                }
+                row[*left] = node_val(l);
+                row[*right] = node_val(r);
+                if emit(id, ctx, row, sink)? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
+            }
+            Ok(Flow::Go)
+        }),
+        OpKind::VarExpand { .. } | OpKind::Reach { .. } | OpKind::Shortest { .. } => varlen::run(op, ctx, row, sink),
+        OpKind::Filter { pred } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            if eval_pred(pred, ctx, row)? {
+                emit(id, ctx, row, sink)
+            } else {
+                Ok(Flow::Go)
+            }
+        }),
+        OpKind::BindPath { slot, start, steps } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            row[*slot] = build_path(row, *start, steps).unwrap_or(Value::Null);
+            emit(id, ctx, row, sink)
+        }),
+        OpKind::Optional { sub, nulls } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            let mut found = false;
+            let flow = run_op(sub, ctx, row, &mut |ctx, row| {
+                found = true;
+                emit(id, ctx, row, sink)
+            })?;
+            if flow == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+            if found {
+                return Ok(Flow::Go);
+            }
+            for s in nulls {
+                row[*s] = Value::Null;
+            }
+            emit(id, ctx, row, sink)
+        }),
+        OpKind::Project { items } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            for (slot, e) in items {
+                let v = eval(e, ctx, row)?;
+                row[*slot] = v;
+            }
+            emit(id, ctx, row, sink)
+        }),
+        OpKind::Aggregate { keys, aggs } => run_aggregate(op, keys, aggs, ctx, row, sink),
+        OpKind::Distinct { slots } => {
+            let mut seen: HashSet<Key> = HashSet::new();
+            for_each_input(op, ctx, row, &mut |ctx, row| {
+                let key = Key(slots.iter().map(|s| row[*s].clone()).collect());
+                if seen.insert(key) {
+                    emit(id, ctx, row, sink)
+                } else {
+                    Ok(Flow::Go)
+                }
+            })
+        }
+        OpKind::Sort { keys } => {
+            let mut rows: Vec<(Vec<Value>, Row)> = Vec::new();
+            let flow = for_each_input(op, ctx, row, &mut |ctx, row| {
+                let k = sort_keys(keys, ctx, row)?;
+                rows.push((k, row.clone()));
+                ctx.tick()?;
+                Ok(Flow::Go)
+            })?;
+            if flow == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+            rows.sort_by(|a, b| cmp_keys(&a.0, &b.0, keys));
+            for (_, mut r) in rows {
+                if emit(id, ctx, &mut r, sink)? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
+            }
+            Ok(Flow::Go)
+        }
+        OpKind::TopK { keys, skip, limit } => {
+            let k = skip.saturating_add(*limit) as usize;
+            let mut rows: Vec<(Vec<Value>, Row)> = Vec::new();
+            if k > 0 {
+                for_each_input(op, ctx, row, &mut |ctx, row| {
+                    let key = sort_keys(keys, ctx, row)?;
+                    rows.push((key, row.clone()));
+                    if rows.len() >= k.saturating_mul(2).max(64) {
+                        rows.sort_by(|a, b| cmp_keys(&a.0, &b.0, keys));
+                        rows.truncate(k);
+                    }
+                    Ok(Flow::Go)
+                })?;
+            }
+            rows.sort_by(|a, b| cmp_keys(&a.0, &b.0, keys));
+            rows.truncate(k);
+            for (_, mut r) in rows.into_iter().skip(*skip as usize) {
+                if emit(id, ctx, &mut r, sink)? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
+            }
+            Ok(Flow::Go)
+        }
+        OpKind::Skip { count } => {
+            let mut seen = 0u64;
+            for_each_input(op, ctx, row, &mut |ctx, row| {
+                if seen < *count {
+                    seen += 1;
+                    return Ok(Flow::Go);
+                }
+                emit(id, ctx, row, sink)
+            })
+        }
+        OpKind::Limit { count } => {
+            if *count == 0 {
+                return Ok(Flow::Go);
+            }
+            let mut n = 0u64;
+            let mut stopped_above = false;
+            for_each_input(op, ctx, row, &mut |ctx, row| {
+                n += 1;
+                if emit(id, ctx, row, sink)? == Flow::Stop {
+                    stopped_above = true;
+                    return Ok(Flow::Stop);
+                }
+                Ok(if n >= *count { Flow::Stop } else { Flow::Go })
+            })?;
+            Ok(if stopped_above { Flow::Stop } else { Flow::Go })
+        }
+        OpKind::Unwind { expr, slot } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            match eval(expr, ctx, row)? {
+                Value::Null => Ok(Flow::Go),
+                Value::List(items) => {
+                    for item in items {
+                        row[*slot] = item;
+                        if emit(id, ctx, row, sink)? == Flow::Stop {
+                            return Ok(Flow::Stop);
+                        }
+                    }
+                    Ok(Flow::Go)
+                }
+                other => {
+                    row[*slot] = other;
+                    emit(id, ctx, row, sink)
+                }
+            }
+        }),
+        OpKind::Eager => {
+            let mut rows: Vec<Row> = Vec::new();
+            let flow = for_each_input(op, ctx, row, &mut |ctx, row| {
+                rows.push(row.clone());
+                ctx.tick()?;
+                Ok(Flow::Go)
+            })?;
+            if flow == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+            for mut r in rows {
+                if emit(id, ctx, &mut r, sink)? == Flow::Stop {
+                    return Ok(Flow::Stop);
+                }
+            }
+            Ok(Flow::Go)
+        }
+        OpKind::Create { .. }
+        | OpKind::Merge { .. }
+        | OpKind::Set { .. }
+        | OpKind::Remove { .. }
+        | OpKind::Delete { .. }
+        | OpKind::Cite { .. } => write::run(op, ctx, row, sink),
+    }
+}
+
+/// The running state of one aggregate in one group.
+enum Acc {
+    Count(i64),
+    Sum(Option<Value>),
+    Avg(Option<Value>, i64),
+    Min(Option<Value>),
+    Max(Option<Value>),
+    Collect(Vec<Value>),
+}
+
+impl Acc {
+    fn new(f: AggFunc) -> Acc {
+        match f {
+            AggFunc::Count | AggFunc::CountStar => Acc::Count(0),
+            AggFunc::Sum => Acc::Sum(None),
+            AggFunc::Avg => Acc::Avg(None, 0),
+            AggFunc::Min => Acc::Min(None),
+            AggFunc::Max => Acc::Max(None),
+            AggFunc::Collect => Acc::Collect(Vec::new()),
+        }
+    }
+
+    fn add(&mut self, v: Value) -> QueryResult<()> {
+        use super::values::{Arith, arith};
+        match self {
+            Acc::Count(n) => *n += 1,
+            Acc::Sum(s) => {
+                check_summable("sum", &v)?;
+                *s = Some(match s.take() {
+                    None => v,
+                    Some(prev) => arith(Arith::Add, prev, v)?,
+                });
+            }
+            Acc::Avg(s, n) => {
+                check_summable("avg", &v)?;
+                let v = match v {
+                    Value::Int(i) => Value::Float(i as f64),
+                    other => other,
+                };
+                *s = Some(match s.take() {
+                    None => v,
+                    Some(prev) => arith(Arith::Add, prev, v)?,
+                });
+                *n += 1;
+            }
+            Acc::Min(_) | Acc::Max(_) => {
+                let want = if matches!(self, Acc::Min(_)) {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+                let (Acc::Min(m) | Acc::Max(m)) = self else {
+                    return Ok(());
+                };
+                let replace = match m.as_ref() {
+                    None => true,
+                    Some(cur) => {
+                        let o = match (cur, &v) {
+                            (Value::Money(a), Value::Money(b)) => b.compare(a)?,
+                            _ => match v.compare(cur)? {
+                                Some(o) => o,
+                                None => v.total_cmp(cur),
+                            },
+                        };
+                        o == want
+                    }
+                };
+                if replace {
+                    *m = Some(v);
+                }
+            }
+            Acc::Collect(items) => items.push(v),
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> QueryResult<Value> {
+        use super::values::{Arith, arith};
+        Ok(match self {
+            Acc::Count(n) => Value::Int(n),
+            Acc::Sum(s) => s.unwrap_or(Value::Int(0)),
+            Acc::Avg(None, _) => Value::Null,
+            Acc::Avg(Some(s), n) => arith(Arith::Div, s, Value::Int(n))?,
+            Acc::Min(m) | Acc::Max(m) => m.unwrap_or(Value::Null),
+            Acc::Collect(items) => Value::List(items),
+        })
+    }
+}
+
+fn check_summable(name: &str, v: &Value) -> QueryResult<()> {
+    match v {
+        Value::Int(_) | Value::Float(_) | Value::Money(_) | Value::Percent(_) => Ok(()),
+        other => Err(QueryError::Type {
+            message: format!("{name}() expects numbers or money, got {}", other.kind().name()),
+            span: None,
+        }),
+    }
+}
+
+struct Group {
+    keys: Vec<Value>,
+    accs: Vec<Acc>,
+    seen: Vec<Option<HashSet<super::values::Key1>>>,
+}
+
+fn new_group(keys: Vec<Value>, aggs: &[AggSpec]) -> Group {
+    Group {
+        keys,
+        accs: aggs.iter().map(|a| Acc::new(a.func)).collect(),
+        seen: aggs.iter().map(|a| a.distinct.then(HashSet::new)).collect(),
+    }
+}
+
+fn run_aggregate<'g>(
+    op: &Op,
+    keys: &[(usize, CExpr)],
+    aggs: &[AggSpec],
+    ctx: &mut Ctx<'g>,
+    row: &mut Row,
+    sink: &mut Sink<'_, 'g>,
+) -> QueryResult<Flow> {
+    let id = op.id;
+    let width = row.len();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: HashMap<Key, usize> = HashMap::new();
+    if keys.is_empty() {
+        groups.push(new_group(Vec::new(), aggs));
+    }
+    let flow = for_each_input(op, ctx, row, &mut |ctx, row| {
+        ctx.tick()?;
+        let g = if keys.is_empty() {
+            0
+        } else {
+            let mut k = Vec::with_capacity(keys.len());
+            for (_, e) in keys {
+                k.push(eval(e, ctx, row)?);
+            }
+            let key = Key(k);
+            match index.get(&key) {
+                Some(g) => *g,
+                None => {
+                    groups.push(new_group(key.0.clone(), aggs));
+                    index.insert(key, groups.len() - 1);
+                    groups.len() - 1
+                }
+            }
+        };
+        let group = &mut groups[g];
+        for (i, a) in aggs.iter().enumerate() {
+            let v = match (&a.arg, a.func) {
+                (_, AggFunc::CountStar) | (None, _) => Value::Bool(true),
+                (Some(e), _) => eval(e, ctx, row)?,
+            };
+            if v.is_null() {
+                continue;
+            }
+            if let Some(seen) = &mut group.seen[i] {
+                if !seen.insert(super::values::Key1(v.clone())) {
+                    continue;
+                }
+            }
+            group.accs[i].add(v)?;
+        }
+        Ok(Flow::Go)
+    })?;
+    if flow == Flow::Stop {
+        return Ok(Flow::Stop);
+    }
+    for g in groups {
+        let mut out = vec![Value::Null; width];
+        for ((slot, _), v) in keys.iter().zip(g.keys) {
+            out[*slot] = v;
+        }
+        for (a, acc) in aggs.iter().zip(g.accs) {
+            out[a.slot] = acc.finish()?;
+        }
+        if emit(id, ctx, &mut out, sink)? == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
+    }
+    Ok(Flow::Go)
+}

@@ -1,0 +1,437 @@
+//! Variable-length walks: trail enumeration, breadth-first reachability and
+//! bidirectional shortest paths.
+
+use super::eval::{eval, slot_node};
+use super::ops::{Sink, adjacency, edge_taken, emit, for_each_input, reverse};
+use super::values::{edge_struct, equals, node_val, path_from_edges};
+use super::{Ctx, Flow, Row};
+use crate::plan::{Op, OpKind, Walk};
+use crate::{QueryError, QueryResult};
+use lodestone_model::{Direction, EdgeId, EdgeValue, NodeId, Value};
+use lodestone_store::Adjacent;
+use std::collections::HashMap;
+
+/// The property map every walked relationship must match, evaluated for this row.
+fn edge_filter(walk: &Walk, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Option<Vec<(String, Value)>>> {
+    let Some(e) = &walk.edge_props else {
+        return Ok(None);
+    };
+    match eval(e, ctx, row)? {
+        Value::Map(m) => Ok(Some(m.into_iter().collect())),
+        Value::Null => Ok(Some(vec![(String::new(), Value::Null)])),
+        other => Err(QueryError::Type {
+            message: format!("expected a map of properties, got {}", other.kind().name()),
+            span: None,
+        }),
+    }
+}
+
+fn edge_ok(ctx: &mut Ctx, edge: EdgeId, filter: &Option<Vec<(String, Value)>>) -> QueryResult<bool> {
+    if !ctx.edge_visible(edge)? {
+        return Ok(false);
+    }
+    if let Some(props) = filter {
+        for (k, want) in props {
+            let have = ctx.edge_prop(edge, k)?;
+            if equals(&have, want)? != Some(true) {
+                return Ok(false);
+            }
+        }
+    }
+    Ok(true)
+}
+
+fn step_edge(from: NodeId, x: &Adjacent) -> EdgeValue {
+    if x.outgoing {
+        edge_struct(x.edge, from, x.other)
+    } else {
+        edge_struct(x.edge, x.other, from)
+    }
+}
+
+fn edge_list(edges: &[EdgeValue], reverse: bool) -> Value {
+    let mut out: Vec<Value> = edges.iter().map(|e| Value::Edge(Box::new(e.clone()))).collect();
+    if reverse {
+        out.reverse();
+    }
+    Value::List(out)
+}
+
+pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    match &op.kind {
+        OpKind::VarExpand {
+            from,
+            rel,
+            to,
+            walk,
+            min,
+            max,
+            into,
+            unique,
+            reverse,
+        } => {
+            let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
+            for_each_input(op, ctx, row, &mut |ctx, row| {
+                let Some(a) = slot_node(row, *from) else {
+                    return Ok(Flow::Go);
+                };
+                let target = if *into {
+                    match slot_node(row, *to) {
+                        Some(t) => Some(t),
+                        None => return Ok(Flow::Go),
+                    }
+                } else {
+                    None
+                };
+                let filter = edge_filter(walk, ctx, row)?;
+                trails(
+                    op.id, ctx, row, sink, a, target, *rel, *to, walk, &types, *min, *max, unique, *reverse, &filter,
+                )
+            })
+        }
+        OpKind::Reach {
+            from,
+            to,
+            walk,
+            min,
+            max,
+            into,
+        } => {
+            let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
+            for_each_input(op, ctx, row, &mut |ctx, row| {
+                let Some(a) = slot_node(row, *from) else {
+                    return Ok(Flow::Go);
+                };
+                let target = if *into {
+                    match slot_node(row, *to) {
+                        Some(t) => Some(t),
+                        None => return Ok(Flow::Go),
+                    }
+                } else {
+                    None
+                };
+                let filter = edge_filter(walk, ctx, row)?;
+                let found = reachable(ctx, a, walk, &types, *min, *max, target, &filter)?;
+                for n in found {
+                    if target.is_none() {
+                        if !ctx.has_labels(n, &walk.to_labels)? {
+                            continue;
+                        }
+                        row[*to] = node_val(n);
+                    }
+                    if emit(op.id, ctx, row, sink)? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                }
+                Ok(Flow::Go)
+            })
+        }
+        OpKind::Shortest {
+            from,
+            to,
+            rel,
+            path,
+            walk,
+            min,
+            max,
+            all,
+        } => {
+            let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
+            for_each_input(op, ctx, row, &mut |ctx, row| {
+                let (Some(a), Some(b)) = (slot_node(row, *from), slot_node(row, *to)) else {
+                    return Ok(Flow::Go);
+                };
+                let filter = edge_filter(walk, ctx, row)?;
+                let paths = shortest(ctx, a, b, walk, &types, *min, *max, *all, &filter)?;
+                for edges in paths {
+                    row[*rel] = edge_list(&edges, false);
+                    if let Some(p) = path {
+                        row[*p] = Value::Path(Box::new(path_from_edges(a, &edges)));
+                    }
+                    if emit(op.id, ctx, row, sink)? == Flow::Stop {
+                        return Ok(Flow::Stop);
+                    }
+                }
+                Ok(Flow::Go)
+            })
+        }
+        _ => Err(QueryError::Unsupported {
+            what: "malformed plan".into(),
+            span: None,
+        }),
+    }
+}
+
+/// Depth-first enumeration of every trail of `min..=max` hops from `a`.
+#[allow(clippy::too_many_arguments)]
+fn trails<'g>(
+    id: usize,
+    ctx: &mut Ctx<'g>,
+    row: &mut Row,
+    sink: &mut Sink<'_, 'g>,
+    a: NodeId,
+    target: Option<NodeId>,
+    rel: usize,
+    to: usize,
+    walk: &Walk,
+    types: &[&str],
+    min: u64,
+    max: u64,
+    unique: &[usize],
+    reverse_list: bool,
+    filter: &Option<Vec<(String, Value)>>,
+) -> QueryResult<Flow> {
+    let mut edges: Vec<EdgeValue> = Vec::new();
+    if min == 0 && target.is_none_or(|t| t == a) && ctx.has_labels(a, &walk.to_labels)? {
+        row[rel] = Value::List(Vec::new());
+        if target.is_none() {
+            row[to] = node_val(a);
+        }
+        if emit(id, ctx, row, sink)? == Flow::Stop {
+            return Ok(Flow::Stop);
+        }
+    }
+    if max == 0 {
+        return Ok(Flow::Go);
+    }
+    let mut first = Vec::new();
+    adjacency(ctx, a, walk.dir, types, &mut first)?;
+    // Each frame: the node, its adjacency and the next index to try.
+    let mut stack: Vec<(NodeId, Vec<Adjacent>, usize)> = vec![(a, first, 0)];
+    while let Some(frame) = stack.last_mut() {
+        if frame.2 >= frame.1.len() {
+            stack.pop();
+            if !stack.is_empty() {
+                edges.pop();
+            }
+            continue;
+        }
+        let x = frame.1[frame.2];
+        let here = frame.0;
+        frame.2 += 1;
+        ctx.tick()?;
+        if edges.iter().any(|e| e.id == x.edge) || edge_taken(row, unique, x.edge) {
+            continue;
+        }
+        if !edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(x.other)? {
+            continue;
+        }
+        edges.push(step_edge(here, &x));
+        let depth = edges.len() as u64;
+        if depth >= min && target.is_none_or(|t| t == x.other) && ctx.has_labels(x.other, &walk.to_labels)? {
+            row[rel] = edge_list(&edges, reverse_list);
+            if target.is_none() {
+                row[to] = node_val(x.other);
+            }
+            if emit(id, ctx, row, sink)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        if depth < max {
+            let mut next = Vec::new();
+            adjacency(ctx, x.other, walk.dir, types, &mut next)?;
+            stack.push((x.other, next, 0));
+        } else {
+            edges.pop();
+        }
+    }
+    Ok(Flow::Go)
+}
+
+/// Nodes at the end of some trail of `min..=max` hops (`min` is 0 or 1) from `a`, by
+/// breadth-first search. `a` itself counts for `min = 1` only when a cycle through it
+/// fits in `max` hops.
+#[allow(clippy::too_many_arguments)]
+fn reachable(
+    ctx: &mut Ctx,
+    a: NodeId,
+    walk: &Walk,
+    types: &[&str],
+    min: u64,
+    max: u64,
+    target: Option<NodeId>,
+    filter: &Option<Vec<(String, Value)>>,
+) -> QueryResult<Vec<NodeId>> {
+    // Per visited node: depth, the first edge of its tree path (branch) and its tree edge.
+    let mut seen: HashMap<NodeId, (u64, Option<EdgeId>, Option<EdgeId>)> = HashMap::new();
+    seen.insert(a, (0, None, None));
+    let mut out = Vec::new();
+    let mut start_found = min == 0;
+    if min == 0 {
+        out.push(a);
+        if target == Some(a) {
+            return Ok(out);
+        }
+    }
+    let undirected = walk.dir == Direction::Both;
+    let mut frontier = vec![a];
+    let mut buf = Vec::new();
+    let mut depth = 0u64;
+    while depth < max && !frontier.is_empty() {
+        let mut next = Vec::new();
+        for &u in &frontier {
+            adjacency(ctx, u, walk.dir, types, &mut buf)?;
+            let (_, u_branch, u_tree) = seen.get(&u).copied().unwrap_or((0, None, None));
+            for x in &buf {
+                ctx.tick()?;
+                if !edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(x.other)? {
+                    continue;
+                }
+                match seen.get(&x.other).copied() {
+                    None => {
+                        let branch = if u == a { Some(x.edge) } else { u_branch };
+                        seen.insert(x.other, (depth + 1, branch, Some(x.edge)));
+                        next.push(x.other);
+                        out.push(x.other);
+                        if target == Some(x.other) {
+                            return Ok(vec![x.other]);
+                        }
+                    }
+                    Some((d, v_branch, _)) if !start_found => {
+                        // A cycle through `a` that is a trail: back to `a` directly (directed),
+                        // or across two different branches of the search tree (undirected).
+                        let closes = if undirected {
+                            Some(x.edge) != u_tree && (v_branch != u_branch || (u == a && x.other == a))
+                        } else {
+                            x.other == a
+                        };
+                        let len = if undirected { depth + d + 1 } else { depth + 1 };
+                        if closes && len <= max {
+                            start_found = true;
+                            out.push(a);
+                            if target == Some(a) {
+                                return Ok(vec![a]);
+                            }
+                        }
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        frontier = next;
+        depth += 1;
+    }
+    if let Some(t) = target {
+        return Ok(if out.contains(&t) { vec![t] } else { Vec::new() });
+    }
+    Ok(out)
+}
+
+/// Parents of each node reached by one side of the search: (edge as walked from a to b, previous node).
+type Parents = HashMap<NodeId, Vec<(EdgeValue, NodeId)>>;
+
+/// Shortest paths from `a` to `b` as edge lists, by bidirectional breadth-first search.
+#[allow(clippy::too_many_arguments)]
+fn shortest(
+    ctx: &mut Ctx,
+    a: NodeId,
+    b: NodeId,
+    walk: &Walk,
+    types: &[&str],
+    min: u64,
+    max: u64,
+    all: bool,
+    filter: &Option<Vec<(String, Value)>>,
+) -> QueryResult<Vec<Vec<EdgeValue>>> {
+    if a == b {
+        return Ok(if min == 0 { vec![Vec::new()] } else { Vec::new() });
+    }
+    if !ctx.node_visible(a)? || !ctx.node_visible(b)? {
+        return Ok(Vec::new());
+    }
+    let mut fwd: Parents = HashMap::new();
+    let mut bwd: Parents = HashMap::new();
+    fwd.insert(a, Vec::new());
+    bwd.insert(b, Vec::new());
+    let mut ff = vec![a];
+    let mut bf = vec![b];
+    let (mut df, mut db) = (0u64, 0u64);
+    let back = reverse(walk.dir);
+    let mut buf = Vec::new();
+    while df + db < max {
+        let forward = ff.len() <= bf.len();
+        let (frontier, parents, other, dir) = if forward {
+            (&ff, &mut fwd, &bwd, walk.dir)
+        } else {
+            (&bf, &mut bwd, &fwd, back)
+        };
+        let mut next: Vec<NodeId> = Vec::new();
+        let mut level: HashMap<NodeId, ()> = HashMap::new();
+        for &u in frontier {
+            adjacency(ctx, u, dir, types, &mut buf)?;
+            for x in &buf {
+                ctx.tick()?;
+                let v = x.other;
+                let known = parents.contains_key(&v);
+                if known && !level.contains_key(&v) {
+                    continue;
+                }
+                if known && !all {
+                    continue;
+                }
+                if !edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(v)? {
+                    continue;
+                }
+                let e = step_edge(u, x);
+                parents.entry(v).or_default().push((e, u));
+                if !known {
+                    level.insert(v, ());
+                    next.push(v);
+                }
+            }
+        }
+        if forward {
+            df += 1;
+        } else {
+            db += 1;
+        }
+        let meet: Vec<NodeId> = next.iter().copied().filter(|v| other.contains_key(v)).collect();
+        if !meet.is_empty() {
+            let mut out = Vec::new();
+            for m in meet {
+                let left = unwind(&fwd, a, m, all);
+                let right = unwind(&bwd, b, m, all);
+                for l in &left {
+                    for r in &right {
+                        let mut p = l.clone();
+                        p.extend(r.iter().rev().cloned());
+                        out.push(p);
+                        if !all {
+                            return Ok(out);
+                        }
+                    }
+                }
+            }
+            return Ok(out);
+        }
+        if next.is_empty() {
+            return Ok(Vec::new());
+        }
+        if forward {
+            ff = next;
+        } else {
+            bf = next;
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// Every parent chain from `root` to `node` (edges in order from root), or the first only.
+fn unwind(parents: &Parents, root: NodeId, node: NodeId, all: bool) -> Vec<Vec<EdgeValue>> {
+    if node == root {
+        return vec![Vec::new()];
+    }
+    let mut out = Vec::new();
+    if let Some(ps) = parents.get(&node) {
+        for (e, prev) in ps {
+            for mut chain in unwind(parents, root, *prev, all) {
+                chain.push(e.clone());
+                out.push(chain);
+                if !all {
+                    return out;
+                }
+            }
+        }
+    }
+    out
+}

@@ -1,0 +1,507 @@
+//! Expressions: resolve variables, parameters, functions and aggregates.
+
+use super::functions::{aggregate, scalar};
+use super::{Compiler, VarKind, semantic};
+use crate::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, PathMode, PatternPart, Quantifier, UnaryOp};
+use crate::execute::values::Arith;
+use crate::plan::{AggFunc, AggSpec, CExpr, CmpOp, Func, Quant, StrOp, render_expr};
+use crate::{QueryError, QueryResult};
+use lodestone_model::Value;
+
+fn literal(l: &Literal) -> Value {
+    match l {
+        Literal::Null => Value::Null,
+        Literal::Bool(b) => Value::Bool(*b),
+        Literal::Int(i) => Value::Int(*i),
+        Literal::Float(f) => Value::Float(*f),
+        Literal::String(s) => Value::String(s.clone()),
+        Literal::Money(m) => Value::Money(m.clone()),
+        Literal::Percent(p) => Value::Percent(*p),
+        Literal::Date(d) => Value::Date(*d),
+    }
+}
+
+/// Whether an expression contains an aggregate call (outside nested sub-queries).
+pub(crate) fn contains_aggregate(e: &Expr) -> bool {
+    let mut found = false;
+    walk(e, &mut |x| {
+        match &x.kind {
+            ExprKind::CountStar => found = true,
+            ExprKind::Call { name, .. } if aggregate(&name.name.to_ascii_lowercase()).is_some() => found = true,
+            _ => {}
+        }
+    });
+    found
+}
+
+/// Calls `f` on every sub-expression (patterns excluded).
+pub(crate) fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
+    f(e);
+    match &e.kind {
+        ExprKind::Literal(_)
+        | ExprKind::Param(_)
+        | ExprKind::Variable(_)
+        | ExprKind::CountStar
+        | ExprKind::Pattern(_)
+        | ExprKind::PatternComprehension { .. } => {}
+        ExprKind::Property(x, _) | ExprKind::Unary(_, x) | ExprKind::IsNull(x, _) | ExprKind::HasLabels(x, _) => {
+            walk(x, f)
+        }
+        ExprKind::List(items) => items.iter().for_each(|x| walk(x, f)),
+        ExprKind::Call { args, .. } => args.iter().for_each(|x| walk(x, f)),
+        ExprKind::Map(items) => items.iter().for_each(|(_, x)| walk(x, f)),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) => {
+            walk(a, f);
+            walk(b, f);
+        }
+        ExprKind::Slice(a, b, c) => {
+            walk(a, f);
+            if let Some(b) = b {
+                walk(b, f);
+            }
+            if let Some(c) = c {
+                walk(c, f);
+            }
+        }
+        ExprKind::Case {
+            subject,
+            whens,
+            otherwise,
+        } => {
+            if let Some(s) = subject {
+                walk(s, f);
+            }
+            for (w, t) in whens {
+                walk(w, f);
+                walk(t, f);
+            }
+            if let Some(o) = otherwise {
+                walk(o, f);
+            }
+        }
+        ExprKind::ListComprehension { list, filter, map, .. } => {
+            walk(list, f);
+            if let Some(x) = filter {
+                walk(x, f);
+            }
+            if let Some(x) = map {
+                walk(x, f);
+            }
+        }
+        ExprKind::Quantified { list, predicate, .. } => {
+            walk(list, f);
+            walk(predicate, f);
+        }
+        ExprKind::Reduce { init, list, step, .. } => {
+            walk(init, f);
+            walk(list, f);
+            walk(step, f);
+        }
+    }
+}
+
+fn b(e: CExpr) -> Box<CExpr> {
+    Box::new(e)
+}
+
+impl Compiler<'_> {
+    /// Compiles an expression where aggregates are not allowed.
+    pub(crate) fn expr_in(&mut self, e: &Expr, context: &'static str) -> QueryResult<CExpr> {
+        let saved_agg = self.agg.take();
+        let saved_ctx = std::mem::replace(&mut self.agg_context, context);
+        let r = self.expr(e);
+        self.agg = saved_agg;
+        self.agg_context = saved_ctx;
+        r
+    }
+
+    /// Declares a local variable for a comprehension and runs `f` with it in scope.
+    fn with_local<T>(
+        &mut self,
+        vars: &[&Ident],
+        f: impl FnOnce(&mut Self, &[usize]) -> QueryResult<T>,
+    ) -> QueryResult<T> {
+        let depth = self.scope.len();
+        let mut slots = Vec::new();
+        for v in vars {
+            let s = self.declare(&v.name, VarKind::Value);
+            self.local_slots.insert(s);
+            slots.push(s);
+        }
+        let r = f(self, &slots);
+        self.scope.truncate(depth);
+        r
+    }
+
+    /// Compiles an expression.
+    pub(crate) fn expr(&mut self, e: &Expr) -> QueryResult<CExpr> {
+        Ok(match &e.kind {
+            ExprKind::Literal(l) => CExpr::Const(literal(l)),
+            ExprKind::Param(name) => match self.params.get(name) {
+                Some(v) => CExpr::Const(v.clone()),
+                None => {
+                    return Err(QueryError::MissingParameter {
+                        name: name.clone(),
+                        span: e.span,
+                    });
+                }
+            },
+            ExprKind::Variable(name) => {
+                let Some(v) = self.lookup(name) else {
+                    return Err(semantic(
+                        "UndefinedVariable",
+                        format!("variable `{name}` is not defined"),
+                        e.span,
+                    ));
+                };
+                let slot = v.slot;
+                self.note_ref(slot);
+                CExpr::Slot(slot)
+            }
+            ExprKind::Property(x, key) => CExpr::Prop(b(self.expr(x)?), key.name.clone()),
+            ExprKind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for i in items {
+                    out.push(self.expr(i)?);
+                }
+                fold_const(CExpr::List(out))
+            }
+            ExprKind::Map(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for (k, v) in items {
+                    out.push((k.name.clone(), self.expr(v)?));
+                }
+                fold_const(CExpr::Map(out))
+            }
+            ExprKind::Index(x, i) => CExpr::Index(b(self.expr(x)?), b(self.expr(i)?)),
+            ExprKind::Slice(x, from, to) => {
+                let x = self.expr(x)?;
+                let from = match from {
+                    Some(f) => Some(b(self.expr(f)?)),
+                    None => None,
+                };
+                let to = match to {
+                    Some(t) => Some(b(self.expr(t)?)),
+                    None => None,
+                };
+                CExpr::Slice(b(x), from, to)
+            }
+            ExprKind::Unary(op, x) => {
+                let c = self.expr(x)?;
+                match op {
+                    UnaryOp::Not => CExpr::Not(b(c)),
+                    UnaryOp::Neg => match c {
+                        CExpr::Const(Value::Int(i)) if i != i64::MIN => CExpr::Const(Value::Int(-i)),
+                        CExpr::Const(Value::Float(f)) => CExpr::Const(Value::Float(-f)),
+                        other => CExpr::Neg(b(other)),
+                    },
+                    UnaryOp::Plus => c,
+                }
+            }
+            ExprKind::Binary(op, x, y) => {
+                if *op == BinaryOp::Regex {
+                    return Err(QueryError::Unsupported {
+                        what: "regular expression matching (=~)".into(),
+                        span: Some(e.span),
+                    });
+                }
+                let l = b(self.expr(x)?);
+                let r = b(self.expr(y)?);
+                match op {
+                    BinaryOp::Or => CExpr::Or(l, r),
+                    BinaryOp::Xor => CExpr::Xor(l, r),
+                    BinaryOp::And => CExpr::And(l, r),
+                    BinaryOp::Eq => CExpr::Cmp(CmpOp::Eq, l, r),
+                    BinaryOp::Ne => CExpr::Cmp(CmpOp::Ne, l, r),
+                    BinaryOp::Lt => CExpr::Cmp(CmpOp::Lt, l, r),
+                    BinaryOp::Le => CExpr::Cmp(CmpOp::Le, l, r),
+                    BinaryOp::Gt => CExpr::Cmp(CmpOp::Gt, l, r),
+                    BinaryOp::Ge => CExpr::Cmp(CmpOp::Ge, l, r),
+                    BinaryOp::Add => CExpr::Arith(Arith::Add, l, r),
+                    BinaryOp::Sub => CExpr::Arith(Arith::Sub, l, r),
+                    BinaryOp::Mul => CExpr::Arith(Arith::Mul, l, r),
+                    BinaryOp::Div => CExpr::Arith(Arith::Div, l, r),
+                    BinaryOp::Mod => CExpr::Arith(Arith::Mod, l, r),
+                    BinaryOp::Pow => CExpr::Arith(Arith::Pow, l, r),
+                    BinaryOp::In => CExpr::In(l, r),
+                    BinaryOp::StartsWith => CExpr::Str(StrOp::StartsWith, l, r),
+                    BinaryOp::EndsWith => CExpr::Str(StrOp::EndsWith, l, r),
+                    BinaryOp::Contains => CExpr::Str(StrOp::Contains, l, r),
+                    BinaryOp::Regex => unreachable_regex(),
+                }
+            }
+            ExprKind::IsNull(x, not) => CExpr::IsNull(b(self.expr(x)?), *not),
+            ExprKind::HasLabels(x, labels) => {
+                CExpr::HasLabels(b(self.expr(x)?), labels.iter().map(|l| l.name.clone()).collect())
+            }
+            ExprKind::CountStar => self.aggregate_call(AggFunc::CountStar, false, None, e)?,
+            ExprKind::Call { name, distinct, args } => self.call(name, *distinct, args, e)?,
+            ExprKind::Case {
+                subject,
+                whens,
+                otherwise,
+            } => {
+                let subject = match subject {
+                    Some(s) => Some(b(self.expr(s)?)),
+                    None => None,
+                };
+                let mut ws = Vec::with_capacity(whens.len());
+                for (w, t) in whens {
+                    ws.push((self.expr(w)?, self.expr(t)?));
+                }
+                let otherwise = match otherwise {
+                    Some(o) => Some(b(self.expr(o)?)),
+                    None => None,
+                };
+                CExpr::Case {
+                    subject,
+                    whens: ws,
+                    otherwise,
+                }
+            }
+            ExprKind::ListComprehension { var, list, filter, map } => {
+                let list = self.expr(list)?;
+                self.with_local(&[var], |s, slots| {
+                    let filter = match filter {
+                        Some(f) => Some(b(s.expr(f)?)),
+                        None => None,
+                    };
+                    let map = match map {
+                        Some(m) => Some(b(s.expr(m)?)),
+                        None => None,
+                    };
+                    Ok(CExpr::ListComp {
+                        slot: slots[0],
+                        list: b(list),
+                        filter,
+                        map,
+                    })
+                })?
+            }
+            ExprKind::Quantified {
+                quantifier,
+                var,
+                list,
+                predicate,
+            } => {
+                let list = self.expr(list)?;
+                let q = match quantifier {
+                    Quantifier::All => Quant::All,
+                    Quantifier::Any => Quant::Any,
+                    Quantifier::None => Quant::None,
+                    Quantifier::Single => Quant::Single,
+                };
+                self.with_local(&[var], |s, slots| {
+                    Ok(CExpr::Quant {
+                        q,
+                        slot: slots[0],
+                        list: b(list),
+                        pred: b(s.expr(predicate)?),
+                    })
+                })?
+            }
+            ExprKind::Reduce {
+                acc,
+                init,
+                var,
+                list,
+                step,
+            } => {
+                let init = self.expr(init)?;
+                let list = self.expr(list)?;
+                self.with_local(&[acc, var], |s, slots| {
+                    Ok(CExpr::Reduce {
+                        acc: slots[0],
+                        init: b(init),
+                        slot: slots[1],
+                        list: b(list),
+                        step: b(s.expr(step)?),
+                    })
+                })?
+            }
+            ExprKind::Pattern(element) => {
+                let part = PatternPart {
+                    var: None,
+                    mode: PathMode::All,
+                    element: (**element).clone(),
+                    span: e.span,
+                };
+                let op = self.sub_pattern(&part, None)?;
+                CExpr::Exists(Box::new(op))
+            }
+            ExprKind::PatternComprehension { pattern, filter, map } => {
+                let depth = self.scope.len();
+                let r = (|| -> QueryResult<CExpr> {
+                    let op = self.sub_pattern_open(pattern, filter.as_deref())?;
+                    let m = self.expr(map)?;
+                    Ok(CExpr::PatternComp(Box::new(op), b(m)))
+                })();
+                self.scope.truncate(depth);
+                r?
+            }
+        })
+    }
+
+    /// Plans a pattern inside an expression; its new variables stay local to it.
+    fn sub_pattern(&mut self, part: &PatternPart, filter: Option<&Expr>) -> QueryResult<crate::plan::Op> {
+        let depth = self.scope.len();
+        let r = self.sub_pattern_open(part, filter);
+        self.scope.truncate(depth);
+        r
+    }
+
+    /// Like [`Self::sub_pattern`] but leaves the pattern's variables in scope.
+    fn sub_pattern_open(&mut self, part: &PatternPart, filter: Option<&Expr>) -> QueryResult<crate::plan::Op> {
+        let depth = self.scope.len();
+        let bound = self.scope_slots();
+        let saved_agg = self.agg.take();
+        let r = (|| {
+            let ir = self.declare_pattern(std::slice::from_ref(part), true)?;
+            for v in &self.scope[depth..] {
+                self.local_slots.insert(v.slot);
+            }
+            for s in &ir.anon_slots {
+                self.local_slots.insert(*s);
+            }
+            let start = self.start();
+            self.plan_pattern(start, ir, filter, bound, false)
+        })();
+        self.agg = saved_agg;
+        r
+    }
+
+    fn call(&mut self, name: &Ident, distinct: bool, args: &[Expr], e: &Expr) -> QueryResult<CExpr> {
+        let lname = name.name.to_ascii_lowercase();
+        if let Some(f) = aggregate(&lname) {
+            if args.len() != 1 {
+                return Err(semantic(
+                    "InvalidNumberOfArguments",
+                    format!("function `{}` takes 1 argument, got {}", name.name, args.len()),
+                    e.span,
+                ));
+            }
+            return self.aggregate_call(f, distinct, Some(&args[0]), e);
+        }
+        let Some((func, min, max, canonical)) = scalar(&lname) else {
+            return Err(semantic(
+                "UnknownFunction",
+                format!("unknown function `{}`", name.name),
+                name.span,
+            ));
+        };
+        if args.len() < min || args.len() > max {
+            let wanted = if min == max {
+                format!("{min} argument{}", if min == 1 { "" } else { "s" })
+            } else if max == usize::MAX {
+                format!("at least {min} argument{}", if min == 1 { "" } else { "s" })
+            } else {
+                format!("{min} to {max} arguments")
+            };
+            return Err(semantic(
+                "InvalidNumberOfArguments",
+                format!("function `{canonical}` takes {wanted}, got {}", args.len()),
+                e.span,
+            ));
+        }
+        if distinct {
+            return Err(semantic(
+                "InvalidArgument",
+                format!("DISTINCT is only allowed in aggregate functions, not in `{canonical}`"),
+                e.span,
+            ));
+        }
+        if func == Func::Exists {
+            if let ExprKind::Pattern(_) = &args[0].kind {
+                return self.expr(&args[0]);
+            }
+        }
+        let mut cargs = Vec::with_capacity(args.len());
+        for a in args {
+            cargs.push(self.expr(a)?);
+        }
+        if func == Func::Exists {
+            return Ok(CExpr::IsNull(b(cargs.remove(0)), true));
+        }
+        Ok(CExpr::Func(func, cargs))
+    }
+
+    fn aggregate_call(&mut self, func: AggFunc, distinct: bool, arg: Option<&Expr>, e: &Expr) -> QueryResult<CExpr> {
+        if self.in_agg {
+            return Err(semantic(
+                "NestedAggregation",
+                "aggregate functions cannot be nested",
+                e.span,
+            ));
+        }
+        if self.agg.is_none() {
+            return Err(semantic(
+                "InvalidAggregation",
+                format!("aggregate function `{}` is not allowed in {}", func.name(), self.agg_context),
+                e.span,
+            ));
+        }
+        self.in_agg = true;
+        let compiled = match arg {
+            Some(a) => self.expr(a).map(Some),
+            None => Ok(None),
+        };
+        self.in_agg = false;
+        let compiled = compiled?;
+        let canon = format!(
+            "{}{}({})",
+            func.name(),
+            if distinct { " distinct" } else { "" },
+            compiled
+                .as_ref()
+                .map(|c| if c.has_subplan() { format!("#{}", e.span.start) } else { render_expr(c, None) })
+                .unwrap_or_else(|| "*".into())
+        );
+        let existing = self
+            .agg
+            .as_ref()
+            .and_then(|a| a.canon.iter().position(|c| *c == canon).map(|i| a.specs[i].slot));
+        if let Some(slot) = existing {
+            return Ok(CExpr::Slot(slot));
+        }
+        let slot = self.new_slot(&canon);
+        if let Some(a) = self.agg.as_mut() {
+            a.specs.push(AggSpec {
+                slot,
+                func,
+                arg: compiled,
+                distinct,
+            });
+            a.canon.push(canon);
+        }
+        Ok(CExpr::Slot(slot))
+    }
+}
+
+fn unreachable_regex() -> CExpr {
+    CExpr::Const(Value::Null)
+}
+
+/// Turns a list or map of constants into one constant.
+fn fold_const(e: CExpr) -> CExpr {
+    match e {
+        CExpr::List(items) if items.iter().all(|i| matches!(i, CExpr::Const(_))) => CExpr::Const(Value::List(
+            items
+                .into_iter()
+                .map(|i| match i {
+                    CExpr::Const(v) => v,
+                    _ => Value::Null,
+                })
+                .collect(),
+        )),
+        CExpr::Map(items) if items.iter().all(|(_, i)| matches!(i, CExpr::Const(_))) => CExpr::Const(Value::Map(
+            items
+                .into_iter()
+                .map(|(k, i)| match i {
+                    CExpr::Const(v) => (k, v),
+                    _ => (k, Value::Null),
+                })
+                .collect(),
+        )),
+        other => other,
+    }
+}

@@ -1,0 +1,870 @@
+//! The on-disk backend: records and indexes in one sled tree under key prefixes,
+//! topology in memory (rebuilt on open, updated after each commit).
+//!
+//! One tree lets a whole transaction go to disk in a single atomic `apply_batch`.
+//! See `docs/format.md` for every key and value layout.
+
+use crate::codec::{
+    self, decode_block, decode_bucket, decode_edge, decode_edge_header, decode_node, decode_node_labels, decode_schema,
+    encode_block, encode_bucket, encode_edge, encode_node, encode_schema, id_key, read_u32, read_u64, stable_hash,
+};
+use crate::keys::{name_keys, prop_key};
+use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta};
+use crate::topo::{Interner, Topology};
+use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
+use fs2::FileExt;
+use lodestone_model::{EdgeRecord, NodeId, NodeRecord, Schema};
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions as FsOpenOptions};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError, RwLock};
+
+/// The on-disk format version this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// Value of the magic key: marks a sled database as a Lodestone graph.
+const MAGIC: &[u8] = b"lodestone-graph";
+
+const P_LABEL: u8 = b'A';
+const P_TYPE: u8 = b'T';
+const P_NODE: u8 = b'N';
+const P_EDGE: u8 = b'E';
+const P_NAME: u8 = b'K';
+const P_PROP: u8 = b'P';
+
+const K_MAGIC: &[u8] = b"Mmagic";
+const K_FORMAT: &[u8] = b"Mformat";
+const K_NEXT_NODE: &[u8] = b"Mnext_node";
+const K_NEXT_EDGE: &[u8] = b"Mnext_edge";
+const K_SCHEMA: &[u8] = b"Mschema";
+const K_INDEXES: &[u8] = b"Mindexes";
+
+/// Subdirectory holding sled's files.
+const SLED_DIR: &str = "sled";
+/// Subdirectory a new database is built in before it is renamed to [`SLED_DIR`].
+const INIT_DIR: &str = "sled.init";
+/// The lock file taken (exclusively) by the process that has the database open.
+const LOCK_FILE: &str = "LOCK";
+
+/// Records are stored 2^BLOCK_BITS to a sled value, by consecutive ids.
+const BLOCK_BITS: u32 = 6;
+/// Number of hash buckets of the name index and of each property index.
+const BUCKETS: u64 = 1 << 16;
+
+fn block_of(id: u64) -> (u64, u8) {
+    (id >> BLOCK_BITS, (id & ((1 << BLOCK_BITS) - 1)) as u8)
+}
+
+fn block_key(prefix: u8, block: u64) -> [u8; 9] {
+    let mut k = [prefix; 9];
+    k[1..].copy_from_slice(&id_key(block));
+    k
+}
+
+fn interned_key(prefix: u8, id: u32) -> [u8; 5] {
+    let mut k = [prefix; 5];
+    k[1..].copy_from_slice(&id.to_be_bytes());
+    k
+}
+
+fn bucket_of(key: &[u8]) -> u32 {
+    (stable_hash(key) % BUCKETS) as u32
+}
+
+fn name_bucket_key(name: &str) -> Vec<u8> {
+    let mut k = vec![P_NAME];
+    k.extend_from_slice(&bucket_of(name.as_bytes()).to_be_bytes());
+    k
+}
+
+fn prop_bucket_key(index: usize, vkey: &[u8]) -> Vec<u8> {
+    let mut k = vec![P_PROP];
+    k.extend_from_slice(&(index as u32).to_be_bytes());
+    k.extend_from_slice(&bucket_of(vkey).to_be_bytes());
+    k
+}
+
+fn io(e: sled::Error) -> StoreError {
+    StoreError::Io(e.to_string())
+}
+
+/// How to open an on-disk store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenOptions {
+    /// Refuse writes; a missing database is an error instead of being created.
+    pub read_only: bool,
+    /// When commits reach the disk.
+    pub durability: Durability,
+    /// Bytes of sled's page cache.
+    pub cache_bytes: u64,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions {
+            read_only: false,
+            durability: Durability::Immediate,
+            cache_bytes: 256 << 20,
+        }
+    }
+}
+
+pub(crate) struct SledState {
+    db: sled::Db,
+    topo: Topology,
+    schema: Schema,
+    indexes: Vec<(String, String)>,
+    next_node: u64,
+    next_edge: u64,
+    persisted_labels: usize,
+    persisted_types: usize,
+}
+
+impl SledState {
+    fn labels_of(&self, ids: &[u32]) -> StoreResult<Vec<String>> {
+        ids.iter()
+            .map(|l| {
+                if (*l as usize) < self.topo.labels.len() {
+                    Ok(self.topo.labels.name(*l).to_string())
+                } else {
+                    Err(StoreError::Decode {
+                        what: "node",
+                        reason: format!("unknown label id {l}"),
+                    })
+                }
+            })
+            .collect()
+    }
+
+    /// The raw record bytes of `id` from the blocks under `prefix`.
+    fn record(&self, prefix: u8, id: u64) -> StoreResult<Option<Vec<u8>>> {
+        let (block, slot) = block_of(id);
+        let Some(bytes) = self.db.get(block_key(prefix, block)).map_err(io)? else {
+            return Ok(None);
+        };
+        Ok(decode_block(&bytes)?
+            .into_iter()
+            .find(|(s, _)| *s == slot)
+            .map(|(_, r)| r.to_vec()))
+    }
+
+    /// Node ids under `key` in the bucket stored at `bucket_key`, ascending.
+    fn bucket_ids(&self, bucket_key: &[u8], key: &[u8]) -> StoreResult<Vec<u64>> {
+        let Some(bytes) = self.db.get(bucket_key).map_err(io)? else {
+            return Ok(Vec::new());
+        };
+        Ok(decode_bucket(&bytes)?
+            .into_iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, id)| id)
+            .collect())
+    }
+}
+
+impl Base for SledState {
+    fn topo(&self) -> &Topology {
+        &self.topo
+    }
+
+    fn schema_ref(&self) -> &Schema {
+        &self.schema
+    }
+
+    fn index_list(&self) -> &[(String, String)] {
+        &self.indexes
+    }
+
+    fn node_record(&self, id: u64) -> StoreResult<Option<NodeRecord>> {
+        let Some(bytes) = self.record(P_NODE, id)? else {
+            return Ok(None);
+        };
+        let (labels, props, citations) = decode_node(&bytes)?;
+        Ok(Some(NodeRecord {
+            labels: self.labels_of(&labels)?,
+            props,
+            citations,
+        }))
+    }
+
+    fn edge_record(&self, id: u64) -> StoreResult<Option<EdgeRecord>> {
+        let Some(bytes) = self.record(P_EDGE, id)? else {
+            return Ok(None);
+        };
+        let (ty, start, end, props, citations) = decode_edge(&bytes)?;
+        if ty as usize >= self.topo.types.len() {
+            return Err(StoreError::Decode {
+                what: "edge",
+                reason: format!("unknown type id {ty}"),
+            });
+        }
+        Ok(Some(EdgeRecord {
+            rel_type: self.topo.types.name(ty).to_string(),
+            start: NodeId(start),
+            end: NodeId(end),
+            props,
+            citations,
+        }))
+    }
+
+    fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>> {
+        self.bucket_ids(&name_bucket_key(key), key.as_bytes())
+    }
+
+    fn all_name_keys(&self) -> StoreResult<Vec<(String, u64)>> {
+        let mut out = Vec::new();
+        for kv in self.db.scan_prefix([P_NAME]) {
+            let (_, v) = kv.map_err(io)?;
+            for (k, id) in decode_bucket(&v)? {
+                out.push((String::from_utf8_lossy(&k).into_owned(), id));
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn index_lookup(&self, index: usize, vkey: &[u8]) -> StoreResult<Vec<u64>> {
+        self.bucket_ids(&prop_bucket_key(index, vkey), vkey)
+    }
+
+    fn next_ids(&self) -> (u64, u64) {
+        (self.next_node, self.next_edge)
+    }
+}
+
+/// Index entries a commit removes from and adds to one bucket.
+#[derive(Default)]
+struct BucketEdit {
+    del: Vec<(Vec<u8>, u64)>,
+    add: Vec<(Vec<u8>, u64)>,
+}
+
+/// A store on disk: sled holds the records and indexes, memory holds the topology.
+///
+/// One process at a time may open a database (a lock file enforces it); within
+/// the process many threads may read while one writes.
+pub struct SledStore {
+    path: PathBuf,
+    db: sled::Db,
+    state: RwLock<SledState>,
+    writer: Mutex<()>,
+    immediate: AtomicBool,
+    read_only: bool,
+    _lock: File,
+}
+
+impl std::fmt::Debug for SledStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SledStore")
+            .field("path", &self.path)
+            .field("read_only", &self.read_only)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A storage-engine error met while opening: damaged data is [`StoreError::Corrupt`].
+fn open_err(path: &Path, e: sled::Error) -> StoreError {
+    match e {
+        sled::Error::Corruption { .. } => corrupt(path, e.to_string()),
+        other => io(other),
+    }
+}
+
+fn corrupt(path: &Path, reason: impl Into<String>) -> StoreError {
+    StoreError::Corrupt {
+        path: path.to_path_buf(),
+        reason: reason.into(),
+    }
+}
+
+/// Why opening sled failed.
+enum SledOpenError {
+    /// Its own file lock is still held (released handles of this process linger).
+    Busy,
+    /// Anything else, in words.
+    Failed(String),
+}
+
+fn open_sled_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db, SledOpenError> {
+    let config = sled::Config::new()
+        .path(dir)
+        .cache_capacity(cache_bytes)
+        .flush_every_ms(None)
+        .mode(sled::Mode::HighThroughput);
+    match catch_unwind(AssertUnwindSafe(|| config.open())) {
+        Ok(Ok(db)) => Ok(db),
+        Ok(Err(e)) if e.to_string().contains("could not acquire lock") => Err(SledOpenError::Busy),
+        Ok(Err(e)) => Err(SledOpenError::Failed(e.to_string())),
+        Err(_) => Err(SledOpenError::Failed(
+            "the storage engine failed while reading its files".into(),
+        )),
+    }
+}
+
+/// Opens sled. Our own lock file is already held, so a busy sled lock can only be a
+/// handle this process dropped but sled has not yet released: wait for it a while.
+fn open_sled(path: &Path, dir: &Path, cache_bytes: u64) -> StoreResult<sled::Db> {
+    for _ in 0..500 {
+        match open_sled_once(dir, cache_bytes) {
+            Ok(db) => return Ok(db),
+            Err(SledOpenError::Busy) => std::thread::sleep(std::time::Duration::from_millis(10)),
+            Err(SledOpenError::Failed(reason)) => return Err(corrupt(path, reason)),
+        }
+    }
+    Err(StoreError::Locked {
+        path: path.to_path_buf(),
+    })
+}
+
+/// Creates an empty database in a side directory and renames it into place, so a
+/// crash during creation never leaves a half-made database behind.
+fn create_database(path: &Path, cache_bytes: u64) -> StoreResult<()> {
+    let init = path.join(INIT_DIR);
+    if init.exists() {
+        fs::remove_dir_all(&init).map_err(|e| StoreError::Io(e.to_string()))?;
+    }
+    let db = open_sled(path, &init, cache_bytes)?;
+    let mut batch = sled::Batch::default();
+    batch.insert(K_MAGIC, MAGIC);
+    batch.insert(K_FORMAT, &FORMAT_VERSION.to_be_bytes());
+    batch.insert(K_NEXT_NODE, &0u64.to_be_bytes());
+    batch.insert(K_NEXT_EDGE, &0u64.to_be_bytes());
+    batch.insert(K_SCHEMA, encode_schema(&Schema::default())?);
+    batch.insert(K_INDEXES, codec::encode_meta("indexes", &Vec::<(String, String)>::new())?);
+    db.apply_batch(batch).map_err(io)?;
+    db.flush().map_err(io)?;
+    drop(db);
+    fs::rename(&init, path.join(SLED_DIR)).map_err(|e| StoreError::Io(e.to_string()))?;
+    if let Ok(dir) = File::open(path) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+fn load_interner(db: &sled::Db, path: &Path, prefix: u8, what: &str) -> StoreResult<Interner> {
+    let mut names = Vec::new();
+    for kv in db.scan_prefix([prefix]) {
+        let (k, v) = kv.map_err(|e| open_err(path, e))?;
+        let id = read_u32(&k[1..]).ok_or_else(|| corrupt(path, format!("bad {what} key")))?;
+        if id as usize != names.len() {
+            return Err(corrupt(path, format!("{what} ids are not dense")));
+        }
+        let name = String::from_utf8(v.to_vec()).map_err(|_| corrupt(path, format!("{what} name is not UTF-8")))?;
+        names.push(name);
+    }
+    Ok(Interner::from_names(names))
+}
+
+fn meta_u64(db: &sled::Db, path: &Path, key: &[u8]) -> StoreResult<u64> {
+    let v = db
+        .get(key)
+        .map_err(|e| open_err(path, e))?
+        .ok_or_else(|| corrupt(path, format!("metadata `{}` is missing", String::from_utf8_lossy(&key[1..]))))?;
+    if v.len() != 8 {
+        return Err(corrupt(path, "metadata value has the wrong size"));
+    }
+    read_u64(&v).ok_or_else(|| corrupt(path, "bad metadata"))
+}
+
+/// Reads metadata and rebuilds the in-memory topology from the node records and
+/// outgoing adjacency keys.
+fn load_state(db: sled::Db, path: &Path) -> StoreResult<SledState> {
+    match db.get(K_MAGIC).map_err(|e| open_err(path, e))? {
+        Some(m) if m.as_ref() == MAGIC => {}
+        _ => return Err(corrupt(path, "not a Lodestone database (no identifying metadata)")),
+    }
+    let format = db
+        .get(K_FORMAT)
+        .map_err(|e| open_err(path, e))?
+        .and_then(|v| read_u32(&v))
+        .ok_or_else(|| corrupt(path, "format version is missing"))?;
+    if format > FORMAT_VERSION {
+        return Err(StoreError::NewerFormat {
+            path: path.to_path_buf(),
+            found: format,
+            supported: FORMAT_VERSION,
+        });
+    }
+    if format < FORMAT_VERSION {
+        return Err(corrupt(path, format!("unknown format version {format}")));
+    }
+    let next_node = meta_u64(&db, path, K_NEXT_NODE)?;
+    let next_edge = meta_u64(&db, path, K_NEXT_EDGE)?;
+    let schema = match db.get(K_SCHEMA).map_err(|e| open_err(path, e))? {
+        Some(v) => decode_schema(&v).map_err(|e| corrupt(path, e.to_string()))?,
+        None => return Err(corrupt(path, "schema metadata is missing")),
+    };
+    let indexes: Vec<(String, String)> = match db.get(K_INDEXES).map_err(|e| open_err(path, e))? {
+        Some(v) => codec::decode_meta("indexes", &v).map_err(|e| corrupt(path, e.to_string()))?,
+        None => return Err(corrupt(path, "index metadata is missing")),
+    };
+    let mut topo = Topology::default();
+    topo.labels = load_interner(&db, path, P_LABEL, "label")?;
+    topo.types = load_interner(&db, path, P_TYPE, "type")?;
+    let label_count = topo.labels.len();
+    let type_count = topo.types.len();
+    let block_id = |k: &[u8], what: &str| -> StoreResult<u64> {
+        match (k.len(), read_u64(&k[1..])) {
+            (9, Some(b)) => Ok(b),
+            _ => Err(corrupt(path, format!("bad {what} block key"))),
+        }
+    };
+    for kv in db.scan_prefix([P_NODE]) {
+        let (k, v) = kv.map_err(|e| open_err(path, e))?;
+        let block = block_id(&k, "node")?;
+        let entries = decode_block(&v).map_err(|e| corrupt(path, format!("node block {block}: {e}")))?;
+        for (slot, rec) in entries {
+            let id = (block << BLOCK_BITS) | u64::from(slot);
+            if id >= next_node || u64::from(slot) >= 1 << BLOCK_BITS {
+                return Err(corrupt(path, format!("node {id} is beyond the next node id")));
+            }
+            let labels = decode_node_labels(rec).map_err(|e| corrupt(path, format!("node {id}: {e}")))?;
+            if labels.iter().any(|l| *l as usize >= label_count) {
+                return Err(corrupt(path, format!("node {id} has an unknown label id")));
+            }
+            topo.set_node(id, &labels);
+        }
+    }
+    let mut all = Vec::new();
+    for kv in db.scan_prefix([P_EDGE]) {
+        let (k, v) = kv.map_err(|e| open_err(path, e))?;
+        let block = block_id(&k, "edge")?;
+        let entries = decode_block(&v).map_err(|e| corrupt(path, format!("edge block {block}: {e}")))?;
+        for (slot, rec) in entries {
+            let id = (block << BLOCK_BITS) | u64::from(slot);
+            let (ty, start, end) = decode_edge_header(rec).map_err(|e| corrupt(path, format!("edge {id}: {e}")))?;
+            if id >= next_edge
+                || u64::from(slot) >= 1 << BLOCK_BITS
+                || ty as usize >= type_count
+            {
+                return Err(corrupt(path, format!("edge {id} refers to a missing type")));
+            }
+            all.push((id, ty, start, end));
+        }
+    }
+    if let Err(id) = topo.build_edges(&all) {
+        return Err(corrupt(path, format!("edge {id} refers to a missing node")));
+    }
+    drop(all);
+    topo.shrink();
+    Ok(SledState {
+        db,
+        topo,
+        schema,
+        indexes,
+        next_node,
+        next_edge,
+        persisted_labels: label_count,
+        persisted_types: type_count,
+    })
+}
+
+impl SledStore {
+    /// Opens the database at `path` (a directory) for reading and writing,
+    /// creating it when missing.
+    pub fn open(path: &Path) -> StoreResult<SledStore> {
+        Self::open_with(path, OpenOptions::default())
+    }
+
+    /// Opens an existing database without allowing writes; a missing database is an error.
+    pub fn open_read_only(path: &Path) -> StoreResult<SledStore> {
+        Self::open_with(
+            path,
+            OpenOptions {
+                read_only: true,
+                ..OpenOptions::default()
+            },
+        )
+    }
+
+    /// Opens the database at `path` with the given options.
+    ///
+    /// Errors: [`StoreError::Locked`] when another process has it open,
+    /// [`StoreError::NewerFormat`] when a newer build wrote it, and
+    /// [`StoreError::Corrupt`] for damaged files or a directory that is not a
+    /// Lodestone database (nothing is ever overwritten).
+    pub fn open_with(path: &Path, options: OpenOptions) -> StoreResult<SledStore> {
+        let ioe = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+        if path.exists() && !path.is_dir() {
+            return Err(corrupt(path, "not a directory"));
+        }
+        let sled_dir = path.join(SLED_DIR);
+        if options.read_only && !sled_dir.is_dir() {
+            if path.is_dir() {
+                return Err(corrupt(path, "not a Lodestone database"));
+            }
+            return Err(StoreError::Io(format!("no database at {}", path.display())));
+        }
+        if path.is_dir() && !sled_dir.exists() {
+            let foreign = fs::read_dir(path)
+                .map_err(ioe)?
+                .filter_map(Result::ok)
+                .any(|e| e.file_name() != LOCK_FILE && e.file_name() != INIT_DIR);
+            if foreign {
+                return Err(corrupt(path, "not a Lodestone database"));
+            }
+        }
+        fs::create_dir_all(path).map_err(ioe)?;
+        let lock = FsOpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path.join(LOCK_FILE))
+            .map_err(ioe)?;
+        if lock.try_lock_exclusive().is_err() {
+            return Err(StoreError::Locked {
+                path: path.to_path_buf(),
+            });
+        }
+        if !sled_dir.exists() {
+            create_database(path, options.cache_bytes)?;
+        }
+        let db = open_sled(path, &sled_dir, options.cache_bytes)?;
+        let state = load_state(db.clone(), path)?;
+        Ok(SledStore {
+            path: path.to_path_buf(),
+            db,
+            state: RwLock::new(state),
+            writer: Mutex::new(()),
+            immediate: AtomicBool::new(options.durability == Durability::Immediate),
+            read_only: options.read_only,
+            _lock: lock,
+        })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn check_state(&self, state: &SledState) -> StoreResult<CheckReport> {
+        let mut problems = Vec::new();
+        let topo = &state.topo;
+        topo.self_check(&mut problems);
+        let mut expected: BTreeMap<Vec<u8>, Vec<(Vec<u8>, u64)>> = BTreeMap::new();
+        let (mut nodes, mut edges) = (0u64, 0u64);
+        for kv in state.db.scan_prefix([P_NODE]) {
+            let (k, v) = kv.map_err(io)?;
+            let Some(block) = read_u64(&k[1..]) else {
+                problems.push("malformed node block key".into());
+                continue;
+            };
+            let entries = match decode_block(&v) {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(format!("node block {block}: {e}"));
+                    continue;
+                }
+            };
+            for (slot, rec) in entries {
+                let id = (block << BLOCK_BITS) | u64::from(slot);
+                let (labels, props, _) = match decode_node(rec) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        problems.push(format!("node {id}: {e}"));
+                        continue;
+                    }
+                };
+                nodes += 1;
+                if topo.label_ids(id) != Some(&labels[..]) {
+                    problems.push(format!("labels of node {id} differ between disk and memory"));
+                }
+                for key in name_keys(&props) {
+                    expected.entry(name_bucket_key(&key)).or_default().push((key.into_bytes(), id));
+                }
+                for (i, (label, key)) in state.indexes.iter().enumerate() {
+                    if topo.labels.get(label).is_some_and(|l| labels.contains(&l)) {
+                        if let Some(vk) = prop_key(&props, key) {
+                            expected.entry(prop_bucket_key(i, &vk)).or_default().push((vk, id));
+                        }
+                    }
+                }
+            }
+        }
+        if nodes != topo.node_count() {
+            problems.push(format!("{nodes} node records on disk, {} nodes in memory", topo.node_count()));
+        }
+        for kv in state.db.scan_prefix([P_EDGE]) {
+            let (k, v) = kv.map_err(io)?;
+            let Some(block) = read_u64(&k[1..]) else {
+                problems.push("malformed edge block key".into());
+                continue;
+            };
+            let entries = match decode_block(&v) {
+                Ok(e) => e,
+                Err(e) => {
+                    problems.push(format!("edge block {block}: {e}"));
+                    continue;
+                }
+            };
+            for (slot, rec) in entries {
+                let id = (block << BLOCK_BITS) | u64::from(slot);
+                match decode_edge(rec) {
+                    Ok((ty, start, end, _, _)) => {
+                        edges += 1;
+                        if topo.edge(id).map(|e| (e.ty, e.start, e.end)) != Some((ty, start, end)) {
+                            problems.push(format!("edge {id} differs between disk and memory"));
+                        }
+                        if id >= state.next_edge {
+                            problems.push(format!("edge {id} is beyond the next edge id"));
+                        }
+                    }
+                    Err(e) => problems.push(format!("edge {id}: {e}")),
+                }
+            }
+        }
+        if edges != topo.edge_count() {
+            problems.push(format!("{edges} edge records on disk, {} edges in memory", topo.edge_count()));
+        }
+        let mut found: BTreeMap<Vec<u8>, Vec<(Vec<u8>, u64)>> = BTreeMap::new();
+        for prefix in [P_NAME, P_PROP] {
+            for kv in state.db.scan_prefix([prefix]) {
+                let (k, v) = kv.map_err(io)?;
+                match decode_bucket(&v) {
+                    Ok(entries) => {
+                        found.insert(k.to_vec(), entries);
+                    }
+                    Err(e) => problems.push(format!("index bucket: {e}")),
+                }
+            }
+        }
+        for list in expected.values_mut() {
+            list.sort();
+            list.dedup();
+        }
+        if found != expected {
+            let names = |m: &BTreeMap<Vec<u8>, Vec<(Vec<u8>, u64)>>, p: u8| -> usize {
+                m.iter().filter(|(k, _)| k[0] == p).map(|(_, v)| v.len()).sum()
+            };
+            for (p, what) in [(P_NAME, "name"), (P_PROP, "property")] {
+                let (f, e) = (names(&found, p), names(&expected, p));
+                let differ = found.iter().filter(|(k, _)| k[0] == p).ne(expected.iter().filter(|(k, _)| k[0] == p));
+                if differ {
+                    problems.push(format!("{what} index disagrees with the records ({f} entries on disk, {e} expected)"));
+                }
+            }
+        }
+        let meta = (
+            meta_u64(&state.db, &self.path, K_NEXT_NODE)?,
+            meta_u64(&state.db, &self.path, K_NEXT_EDGE)?,
+        );
+        if meta != (state.next_node, state.next_edge) {
+            problems.push("next ids on disk differ from memory".into());
+        }
+        if let Some(max) = topo.node_ids().last() {
+            if max >= state.next_node {
+                problems.push(format!("node {max} is beyond the next node id"));
+            }
+        }
+        Ok(CheckReport { nodes, edges, problems })
+    }
+}
+
+impl Backend for SledStore {
+    type State = SledState;
+
+    fn state(&self) -> &RwLock<SledState> {
+        &self.state
+    }
+
+    fn writer(&self) -> &Mutex<()> {
+        &self.writer
+    }
+
+    fn apply(&self, state: &mut SledState, c: ChangeSet) -> StoreResult<()> {
+        let mut batch = sled::Batch::default();
+        // Intern new labels and types first: records store their ids.
+        for n in &c.nodes {
+            if let Some(rec) = &n.new {
+                state.topo.intern_labels(&rec.labels);
+            }
+        }
+        for e in &c.edges {
+            if let Some(rec) = &e.new {
+                state.topo.types.intern(&rec.rel_type);
+            }
+        }
+        for (i, name) in state.topo.labels.names().iter().enumerate().skip(state.persisted_labels) {
+            batch.insert(&interned_key(P_LABEL, i as u32), name.as_bytes());
+        }
+        for (i, name) in state.topo.types.names().iter().enumerate().skip(state.persisted_types) {
+            batch.insert(&interned_key(P_TYPE, i as u32), name.as_bytes());
+        }
+        let mut indexes = state.indexes.clone();
+        let first_new = indexes.len();
+        indexes.extend(c.new_indexes.iter().cloned());
+        if !c.new_indexes.is_empty() {
+            batch.insert(K_INDEXES, codec::encode_meta("indexes", &indexes)?);
+        }
+        if let Some(schema) = &c.schema {
+            batch.insert(K_SCHEMA, encode_schema(schema)?);
+        }
+        batch.insert(K_NEXT_NODE, &c.next_node.to_be_bytes());
+        batch.insert(K_NEXT_EDGE, &c.next_edge.to_be_bytes());
+        // Records, grouped into their blocks.
+        let mut node_blocks: BTreeMap<u64, Vec<(u8, Option<Vec<u8>>)>> = BTreeMap::new();
+        let mut buckets: BTreeMap<Vec<u8>, BucketEdit> = BTreeMap::new();
+        for n in &c.nodes {
+            let (block, slot) = block_of(n.id);
+            let bytes = match &n.new {
+                Some(rec) => {
+                    let labels: Vec<u32> = rec.labels.iter().filter_map(|l| state.topo.labels.get(l)).collect();
+                    Some(encode_node(&labels, &rec.props, &rec.citations)?)
+                }
+                None => None,
+            };
+            node_blocks.entry(block).or_default().push((slot, bytes));
+            let d = index_delta(n.old.as_ref(), n.new.as_ref(), &indexes);
+            for k in d.names_del {
+                buckets.entry(name_bucket_key(&k)).or_default().del.push((k.into_bytes(), n.id));
+            }
+            for k in d.names_add {
+                buckets.entry(name_bucket_key(&k)).or_default().add.push((k.into_bytes(), n.id));
+            }
+            for (i, k) in d.props_del {
+                buckets.entry(prop_bucket_key(i, &k)).or_default().del.push((k, n.id));
+            }
+            for (i, k) in d.props_add {
+                buckets.entry(prop_bucket_key(i, &k)).or_default().add.push((k, n.id));
+            }
+        }
+        for (pos, k, id) in &c.index_fill {
+            let key = prop_bucket_key(first_new + pos, k);
+            buckets.entry(key).or_default().add.push((k.clone(), *id));
+        }
+        let mut edge_blocks: BTreeMap<u64, Vec<(u8, Option<Vec<u8>>)>> = BTreeMap::new();
+        for e in &c.edges {
+            let (block, slot) = block_of(e.id);
+            let bytes = match &e.new {
+                Some(rec) => {
+                    let ty = state.topo.types.get(&rec.rel_type).unwrap_or(u32::MAX);
+                    Some(encode_edge(ty, rec.start.0, rec.end.0, &rec.props, &rec.citations)?)
+                }
+                None => None,
+            };
+            edge_blocks.entry(block).or_default().push((slot, bytes));
+        }
+        // Blocks that may hold committed records are read, edited and rewritten;
+        // blocks past the committed ids are written fresh.
+        for (prefix, blocks, committed) in [
+            (P_NODE, node_blocks, state.next_node),
+            (P_EDGE, edge_blocks, state.next_edge),
+        ] {
+            for (block, edits) in blocks {
+                let key = block_key(prefix, block);
+                let mut entries: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
+                if block << BLOCK_BITS < committed {
+                    if let Some(old) = state.db.get(key).map_err(io)? {
+                        for (slot, rec) in decode_block(&old)? {
+                            entries.insert(slot, rec.to_vec());
+                        }
+                    }
+                }
+                for (slot, bytes) in edits {
+                    match bytes {
+                        Some(b) => entries.insert(slot, b),
+                        None => entries.remove(&slot),
+                    };
+                }
+                if entries.is_empty() {
+                    batch.remove(&key);
+                } else {
+                    let list: Vec<(u8, Vec<u8>)> = entries.into_iter().collect();
+                    batch.insert(&key, encode_block(&list));
+                }
+            }
+        }
+        for (key, edit) in buckets {
+            let mut entries = match state.db.get(&key).map_err(io)? {
+                Some(old) => decode_bucket(&old)?,
+                None => Vec::new(),
+            };
+            entries.retain(|e| !edit.del.contains(e));
+            entries.extend(edit.add);
+            entries.sort();
+            entries.dedup();
+            if entries.is_empty() {
+                batch.remove(key);
+            } else {
+                batch.insert(key, encode_bucket(&entries));
+            }
+        }
+        state.db.apply_batch(batch).map_err(io)?;
+        // On disk now: update memory to match.
+        state.persisted_labels = state.topo.labels.len();
+        state.persisted_types = state.topo.types.len();
+        apply_topology(&mut state.topo, &c);
+        state.indexes = indexes;
+        if let Some(schema) = c.schema {
+            state.schema = schema;
+        }
+        state.next_node = state.next_node.max(c.next_node);
+        state.next_edge = state.next_edge.max(c.next_edge);
+        Ok(())
+    }
+
+    fn after_commit(&self) -> StoreResult<()> {
+        if self.immediate.load(Ordering::SeqCst) {
+            self.db.flush().map_err(io)?;
+        }
+        Ok(())
+    }
+}
+
+impl Storage for SledStore {
+    fn read(&self) -> StoreResult<Box<dyn GraphRead + '_>> {
+        Ok(Box::new(Snapshot(self.state.read().unwrap_or_else(PoisonError::into_inner))))
+    }
+
+    fn write(&self) -> StoreResult<Box<dyn WriteTxn + '_>> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        Ok(Box::new(Txn::begin(self)))
+    }
+
+    fn set_durability(&self, durability: Durability) {
+        self.immediate.store(durability == Durability::Immediate, Ordering::SeqCst);
+    }
+
+    fn flush(&self) -> StoreResult<()> {
+        self.db.flush().map(|_| ()).map_err(io)
+    }
+
+    fn info(&self) -> StoreResult<StoreInfo> {
+        Ok(StoreInfo {
+            path: Some(self.path.clone()),
+            format_version: FORMAT_VERSION,
+            size_on_disk: self.db.size_on_disk().map_err(io)?,
+            read_only: self.read_only,
+        })
+    }
+
+    fn check(&self) -> StoreResult<CheckReport> {
+        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        self.check_state(&state)
+    }
+}
+
+impl Drop for SledStore {
+    fn drop(&mut self) {
+        if let Err(e) = self.db.flush() {
+            tracing::warn!("flushing {} on close failed: {e}", self.path.display());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_sort_numerically() {
+        assert!(block_key(P_NODE, 255) < block_key(P_NODE, 256));
+        assert_eq!(block_of(64), (1, 0));
+        assert_eq!(block_of(63), (0, 63));
+        assert!(interned_key(P_TYPE, 1) < interned_key(P_TYPE, 256));
+    }
+}

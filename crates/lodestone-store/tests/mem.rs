@@ -1,0 +1,22 @@
+//! The in-memory backend against the shared behaviour suite.
+
+mod common;
+
+use lodestone_store::MemStore;
+
+#[test]
+fn mem_basic_reads() {
+    common::basic_reads(&MemStore::new());
+}
+
+#[test]
+fn mem_updates_and_failures() {
+    common::updates_and_failures(&MemStore::new());
+}
+
+#[test]
+fn mem_snapshots_and_values() {
+    let s = MemStore::new();
+    common::snapshots(&s);
+    common::values_round_trip(&s);
+}

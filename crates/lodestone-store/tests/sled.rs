@@ -1,0 +1,127 @@
+//! The sled backend: the shared behaviour suite, persistence, and opening errors.
+
+mod common;
+
+use common::{edge, node};
+use lodestone_model::{Direction, NodeId, Value};
+use lodestone_store::{Durability, OpenOptions, SledStore, Storage, StoreError};
+
+#[test]
+fn sled_basic_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    common::basic_reads(&SledStore::open(dir.path()).unwrap());
+}
+
+#[test]
+fn sled_updates_and_failures() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(dir.path()).unwrap();
+    common::updates_and_failures(&store);
+    drop(store);
+    // Everything, including the schema and index declarations, survives a reopen.
+    let store = SledStore::open(dir.path()).unwrap();
+    common::assert_sound(&store);
+    let r = store.read().unwrap();
+    assert!(!r.schema().unwrap().is_empty());
+    assert_eq!(r.indexes().unwrap().len(), 1);
+}
+
+#[test]
+fn sled_snapshots_and_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let s = SledStore::open(dir.path()).unwrap();
+    common::snapshots(&s);
+    common::values_round_trip(&s);
+}
+
+#[test]
+fn persists_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b, e) = {
+        let store = SledStore::open(dir.path()).unwrap();
+        let mut tx = store.write().unwrap();
+        let a = tx.create_node(node(&["Company"], &[("name", "Lynas Rare Earths".into())])).unwrap();
+        let b = tx.create_node(node(&["Facility"], &[("name", "Seadrift".into())])).unwrap();
+        let e = tx.create_edge(edge("OPERATES", a, b)).unwrap();
+        tx.create_index("Facility", "name").unwrap();
+        tx.commit().unwrap();
+        (a, b, e)
+    };
+    let store = SledStore::open(dir.path()).unwrap();
+    let r = store.read().unwrap();
+    assert_eq!(r.lookup_name("lynas rare earths").unwrap(), [a]);
+    assert_eq!(r.edge_ends(e).unwrap(), Some(("OPERATES".into(), a, b)));
+    assert_eq!(r.degree(b, Direction::Incoming, &["OPERATES"]).unwrap(), 1);
+    assert_eq!(r.find_by_property("Facility", "name", &Value::from("Seadrift")).unwrap(), Some(vec![b]));
+    assert_eq!(r.node(b).unwrap().unwrap().labels, ["Facility"]);
+    drop(r);
+    // New ids continue after the persisted ones.
+    let mut tx = store.write().unwrap();
+    let c = tx.create_node(node(&[], &[])).unwrap();
+    assert!(c > b);
+    tx.commit().unwrap();
+    common::assert_sound(&store);
+    let info = store.info().unwrap();
+    assert_eq!(info.format_version, lodestone_store::FORMAT_VERSION);
+    assert!(!info.read_only);
+}
+
+#[test]
+fn deferred_durability_and_flush() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SledStore::open_with(
+            dir.path(),
+            OpenOptions {
+                durability: Durability::Deferred,
+                ..OpenOptions::default()
+            },
+        )
+        .unwrap();
+        let mut tx = store.write().unwrap();
+        for i in 0..100 {
+            tx.create_node(node(&["N"], &[("name", format!("n{i}").into())])).unwrap();
+        }
+        tx.commit().unwrap();
+        store.flush().unwrap();
+        store.set_durability(Durability::Immediate);
+    }
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.read().unwrap().stats().unwrap().nodes, 100);
+}
+
+#[test]
+fn read_only_refuses_writes_and_never_creates() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing");
+    assert!(SledStore::open_read_only(&missing).is_err());
+    assert!(!missing.exists());
+    {
+        let store = SledStore::open(dir.path()).unwrap();
+        let mut tx = store.write().unwrap();
+        tx.create_node(node(&["X"], &[])).unwrap();
+        tx.commit().unwrap();
+    }
+    let store = SledStore::open_read_only(dir.path()).unwrap();
+    assert!(matches!(store.write(), Err(StoreError::ReadOnly)));
+    assert_eq!(store.read().unwrap().all_nodes().unwrap(), [NodeId(0)]);
+    assert!(store.info().unwrap().read_only);
+}
+
+#[test]
+fn second_open_in_process_is_locked() {
+    let dir = tempfile::tempdir().unwrap();
+    let _store = SledStore::open(dir.path()).unwrap();
+    assert!(matches!(SledStore::open(dir.path()), Err(StoreError::Locked { .. })));
+}
+
+#[test]
+fn foreign_directory_is_not_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+    assert!(matches!(SledStore::open(dir.path()), Err(StoreError::Corrupt { .. })));
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["notes.txt"]);
+    let file = dir.path().join("notes.txt");
+    assert!(matches!(SledStore::open(&file), Err(StoreError::Corrupt { .. })));
+}
