@@ -69,9 +69,20 @@ fn dataset_files() -> Vec<PathBuf> {
 /// One record of a test file.
 #[derive(Debug)]
 enum Record {
-    Ok { text: String, line: usize },
-    Error { text: String, expect: String, line: usize },
-    Param { name: String, expr: String, line: usize },
+    Ok {
+        text: String,
+        line: usize,
+    },
+    Error {
+        text: String,
+        expect: String,
+        line: usize,
+    },
+    Param {
+        name: String,
+        expr: String,
+        line: usize,
+    },
     Query {
         text: String,
         unordered: bool,
@@ -254,9 +265,9 @@ fn run_file(records: &[Record], load_kb: bool) -> FileResult {
                     .push(format!("line {line}: statement failed:\n{}\n{}", text, e.render(text))),
             },
             Record::Error { text, expect, line } => match run_script(&store, text, &opts) {
-                Ok(_) => res
-                    .failures
-                    .push(format!("line {line}: expected an error containing `{expect}`, but it succeeded:\n{text}")),
+                Ok(_) => res.failures.push(format!(
+                    "line {line}: expected an error containing `{expect}`, but it succeeded:\n{text}"
+                )),
                 Err(e) => {
                     let msg = e.to_string();
                     if msg.contains(expect.as_str()) {

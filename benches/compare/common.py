@@ -1,14 +1,18 @@
 """Shared pieces of the comparison runners: timing loop, canonical results, phases.
 
-Every runner works in two child processes of its own:
+A runner's parent process starts two child processes of the same script:
   1. `--phase load`  builds the database from the CSV files and exits;
   2. `--phase query` opens the existing database (timed), runs the workload and exits.
-The parent merges both JSON documents into one and prints it on stdout.
+Children report one JSON object per line on stdout: `{"set": {...}}` (fields of the final
+document), `{"start": NAME}` (a query begins) and `{"query": NAME, "result": {...}}`. The
+parent merges them into one document and prints it. If the query child crashes or stops
+reporting, the running query is recorded as crashed and a new child runs the rest.
 """
 
 import argparse
 import json
 import math
+import os
 import queue
 import resource
 import statistics
@@ -17,18 +21,7 @@ import sys
 import threading
 import time
 
-# Query names in the order they run; write_mix runs last because it changes the graph.
-READ_QUERIES = [
-    "lookup_name",
-    "hop1_hub",
-    "hop1_typical",
-    "who_funds_deposit",
-    "who_funds_company",
-    "reach_hub",
-    "reach_typical",
-    "shortest_path",
-    "top10_funders",
-]
+# The write query runs last because it changes the graph.
 WRITE_QUERY = "write_mix"
 
 
@@ -173,6 +166,7 @@ def _child_load(engine, opts):
 def _child_query(engine, opts):
     params = load_params(opts.params)["queries"]
     only = set(opts.only.split(",")) if opts.only else None
+    emit({"set": {"loadavg_start": os.getloadavg()[0]}})
     t0 = time.perf_counter()
     engine.open(opts)
     emit({"set": {"open_ms": (time.perf_counter() - t0) * 1000.0}})
@@ -189,7 +183,7 @@ def _child_query(engine, opts):
             max_runs = max(1, len(params[key]) - opts.warmup)
         emit({"query": name, "result": measure(fn, canon, params[key], runs_opts, max_runs)})
     engine.close()
-    emit({"set": {"peak_rss_query_mb": peak_rss_mb()}})
+    emit({"set": {"peak_rss_query_mb": peak_rss_mb(), "loadavg_end": os.getloadavg()[0]}})
 
 
 def _spawn(phase, opts, only, doc, hang_limit):

@@ -52,7 +52,11 @@ def fmt_ratio(value, base):
     if value is None or not base:
         return ""
     r = value / base
-    return f" (×{r:.2g})" if r < 100 else f" (×{r:,.0f})"
+    if r >= 100:
+        return f" (×{r:,.0f})"
+    if r >= 0.01:
+        return f" (×{r:.2g})"
+    return f" (×1/{1 / r:,.0f})"
 
 
 def title(doc):
@@ -132,6 +136,13 @@ def main():
     row("peak RSS, load process", scalar("peak_rss_load_mb", lambda m: f"{m:,.0f} MiB", ratio=False))
     row("peak RSS, query process", scalar("peak_rss_query_mb", lambda m: f"{m:,.0f} MiB", ratio=False))
     row("database size on disk", scalar("db_size_mb", lambda m: f"{m:,.0f} MiB", ratio=False))
+    row(
+        "machine load average, queries start → end",
+        [
+            f"{d['loadavg_start']:.1f} → {d['loadavg_end']:.1f}" if "loadavg_start" in d and "loadavg_end" in d else "—"
+            for d in docs
+        ],
+    )
 
     notes = []
     for key, label in QUERY_TITLES:

@@ -327,6 +327,14 @@ fn peak_rss_mb() -> f64 {
         .map_or(0.0, |kb| kb / 1024.0)
 }
 
+/// The machine's one-minute load average from /proc/loadavg (0 if unavailable).
+fn loadavg() -> f64 {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
+        .unwrap_or(0.0)
+}
+
 /// Node indices of the parameter list `key` (objects with an `id`).
 fn starts(g: &Graphs, params: &Value, key: &str) -> Result<Vec<NodeIndex>, FloorError> {
     params["queries"][key]
@@ -347,6 +355,7 @@ fn run() -> Result<Value, FloorError> {
     let args = parse_args()?;
     let text = std::fs::read_to_string(&args.params).map_err(|e| FloorError::Io(args.params.clone(), e))?;
     let params: Value = serde_json::from_str(&text).map_err(|e| FloorError::Format(format!("params.json: {e}")))?;
+    let loadavg_start = loadavg();
     let t0 = Instant::now();
     let g = load(&args.data)?;
     let load_s = t0.elapsed().as_secs_f64();
@@ -389,6 +398,8 @@ fn run() -> Result<Value, FloorError> {
         "load_s": load_s,
         "peak_rss_load_mb": peak_load,
         "peak_rss_query_mb": peak_rss_mb(),
+        "loadavg_start": loadavg_start,
+        "loadavg_end": loadavg(),
         "queries": queries,
     }))
 }

@@ -93,36 +93,12 @@ impl Pref {
 
     /// Draws a value and remembers it.
     pub fn draw(&mut self, rng: &mut Rng) -> u32 {
-        let v = self.peek(rng, self.n);
+        let mut v = rng.below(u64::from(self.n)) as u32;
+        if !self.pool.is_empty() && rng.percent(self.pool_percent) {
+            v = self.pool[rng.below(self.pool.len() as u64) as usize];
+        }
         self.pool.push(v);
         v
-    }
-
-    /// Draws a value below `limit` without remembering it; pool entries at or above `limit`
-    /// fall back to a uniform draw.
-    pub fn peek(&mut self, rng: &mut Rng, limit: u32) -> u32 {
-        if !self.pool.is_empty() && rng.percent(self.pool_percent) {
-            let v = self.pool[rng.below(self.pool.len() as u64) as usize];
-            if v < limit {
-                return v;
-            }
-        }
-        rng.below(u64::from(limit)) as u32
-    }
-
-    /// A value drawn from the earlier draws alone (so in proportion to how often each was
-    /// drawn), without remembering it; `None` before any draw.
-    pub fn from_pool(&self, rng: &mut Rng) -> Option<u32> {
-        if self.pool.is_empty() {
-            None
-        } else {
-            Some(self.pool[rng.below(self.pool.len() as u64) as usize])
-        }
-    }
-
-    /// Remembers a value as drawn.
-    pub fn remember(&mut self, v: u32) {
-        self.pool.push(v);
     }
 }
 

@@ -32,7 +32,10 @@ fn main() {
     code.push_str("pub static BUNDLED_FILES: &[(&str, &str)] = &[\n");
     for path in &files {
         println!("cargo:rerun-if-changed={}", path.display());
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let text = std::fs::read(path).unwrap_or_default();
         fnv1a(&mut hash, name.as_bytes());
         fnv1a(&mut hash, &[0]);

@@ -128,6 +128,7 @@ impl<'a> Report<'a> {
             failures,
             skips,
             notes,
+            counter_notes,
             detail_ok,
             detail_diff,
         }

@@ -173,7 +173,13 @@ fn counter_notes(c: &lodestone::Counters, diff: &Effects) -> Vec<String> {
             diff.minus_rels,
         ),
         ("labels_added", c.labels_added, "+labels", diff.plus_labels),
-        ("labels_removed", c.labels_removed, "-labels", diff.minus_labels),
+        // Deleting a node drops its labels without counting them as removed.
+        (
+            "labels_removed",
+            c.labels_removed,
+            "-labels",
+            if c.nodes_deleted == 0 { diff.minus_labels } else { 0 },
+        ),
         ("properties_set", c.properties_set, "+properties", diff.plus_props),
     ];
     checks

@@ -4,7 +4,7 @@ use crate::cli::{Cli, Command, ExportArgs, ImportArgs, delimiter_byte};
 use crate::export::{self, ExportFormat};
 use crate::format::{Format, RenderOptions, render};
 use crate::import::{self, ImportOptions, Source};
-use crate::report::{CliError, CliResult, render_error, show};
+use crate::report::{CliError, CliResult, render_error, show, whole};
 use crate::style::Style;
 use crate::{home, repl, script, viz};
 use clap::Parser;
@@ -74,7 +74,9 @@ fn limits(timeout: Option<f64>) -> CliResult<Limits> {
     let mut limits = Limits::default();
     if let Some(t) = timeout {
         if !t.is_finite() || t < 0.0 {
-            return Err(CliError::Usage(format!("--timeout must be a number of seconds, got {t}")));
+            return Err(CliError::Usage(format!(
+                "--timeout must be a number of seconds, got {t}"
+            )));
         }
         limits.timeout = (t > 0.0).then(|| Duration::from_secs_f64(t));
     }
@@ -94,7 +96,10 @@ fn open_db(cli: &Cli) -> CliResult<(Database, String)> {
     };
     let db = if cli.read_only {
         if !path.exists() {
-            return Err(CliError::Usage(format!("no database at {} to open read-only", path.display())));
+            return Err(CliError::Usage(format!(
+                "no database at {} to open read-only",
+                path.display()
+            )));
         }
         Database::open_read_only(&path)?
     } else {
@@ -115,7 +120,11 @@ fn install_ctrlc(token: &CancelToken) {
 }
 
 fn default_format(cli: &Cli) -> Format {
-    cli.format.unwrap_or(if std::io::stdout().is_terminal() { Format::Table } else { Format::Json })
+    cli.format.unwrap_or(if std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
+    })
 }
 
 /// Runs a parsed command line.
@@ -131,7 +140,11 @@ pub fn run(cli: Cli) -> CliResult<()> {
         }
     }
     if let Some(Command::Viz { output, .. }) = &cli.command {
-        let ext = output.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+        let ext = output
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_ascii_lowercase();
         if !matches!(ext.as_str(), "svg" | "png" | "pdf" | "dot" | "gv") {
             return Err(CliError::Usage(format!(
                 "cannot tell the picture format from `{}`: use .svg, .png, .pdf or .dot",
@@ -142,8 +155,17 @@ pub fn run(cli: Cli) -> CliResult<()> {
     let (db, place) = open_db(&cli)?;
     tracing::info!(database = %place, read_only = cli.read_only, "opened the database");
     let format = default_format(&cli);
-    let options = ExecOptions { params, limits, cancel: CancelToken::new() };
-    let session = Session { db, format, options, place };
+    let options = ExecOptions {
+        params,
+        limits,
+        cancel: CancelToken::new(),
+    };
+    let session = Session {
+        db,
+        format,
+        options,
+        place,
+    };
     match cli.command {
         None if std::io::stdin().is_terminal() => {
             install_ctrlc(&session.options.cancel);
@@ -176,15 +198,25 @@ pub fn run(cli: Cli) -> CliResult<()> {
 /// Options for writing results to standard output.
 pub fn stdout_render_options() -> RenderOptions {
     let style = Style::stdout();
-    let width = if std::io::stdout().is_terminal() { terminal_width() } else { None };
-    RenderOptions { max_rows: None, max_cell: None, width, style }
+    let width = if std::io::stdout().is_terminal() {
+        terminal_width()
+    } else {
+        None
+    };
+    RenderOptions {
+        max_rows: None,
+        max_cell: None,
+        width,
+        style,
+    }
 }
 
 /// The terminal's width in columns, when known.
 pub fn terminal_width() -> Option<u16> {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).or_else(|| {
-        comfy_table::Table::new().width()
-    })
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .or_else(|| comfy_table::Table::new().width())
 }
 
 fn print(text: &str) {
@@ -200,7 +232,7 @@ fn query(session: &Session, text: &str) -> CliResult<()> {
             Ok(())
         }
         Err(e) => {
-            eprintln!("{}", render_error(&e, None, Style::stderr()));
+            eprintln!("{}", render_error(&e, None, Style::stderr(), whole(text)));
             Err(CliError::Reported)
         }
     }
@@ -216,7 +248,11 @@ fn read_script(path: &Path) -> CliResult<(String, String)> {
     }
     let bytes = std::fs::read(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        CliError::Data(format!("{}: not valid UTF-8 (at byte {})", path.display(), e.utf8_error().valid_up_to()))
+        CliError::Data(format!(
+            "{}: not valid UTF-8 (at byte {})",
+            path.display(),
+            e.utf8_error().valid_up_to()
+        ))
     })?;
     Ok((path.display().to_string(), text))
 }
@@ -261,7 +297,9 @@ fn import_cmd(session: &Session, args: &ImportArgs) -> CliResult<()> {
     let mut schema_path = args.schema.clone();
     for spec in &args.nodes {
         let (labels, files) = import::parse_group(spec).map_err(|e| CliError::Usage(format!("--nodes: {e}")))?;
-        let labels = labels.map(|l| l.split(':').filter(|s| !s.is_empty()).map(str::to_string).collect()).unwrap_or_default();
+        let labels = labels
+            .map(|l| l.split(':').filter(|s| !s.is_empty()).map(str::to_string).collect())
+            .unwrap_or_default();
         sources.push(Source::Nodes { labels, files });
     }
     for spec in &args.edges {
@@ -276,7 +314,11 @@ fn import_cmd(session: &Session, args: &ImportArgs) -> CliResult<()> {
                 schema_path = schema;
             }
         } else {
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("")
+                .to_ascii_lowercase();
             match ext.as_str() {
                 "jsonl" | "json" | "ndjson" => sources.push(Source::JsonLines(path.clone())),
                 _ if !path.exists() => return Err(CliError::Usage(format!("no such file: {}", path.display()))),
@@ -290,7 +332,9 @@ fn import_cmd(session: &Session, args: &ImportArgs) -> CliResult<()> {
         }
     }
     if sources.is_empty() && schema_path.is_none() {
-        return Err(CliError::Usage("nothing to import: give --nodes, --edges, .jsonl files or a directory".into()));
+        return Err(CliError::Usage(
+            "nothing to import: give --nodes, --edges, .jsonl files or a directory".into(),
+        ));
     }
     let schema = schema_path.as_deref().map(import::read_schema_file).transpose()?;
     let options = ImportOptions {
@@ -308,7 +352,14 @@ fn import_cmd(session: &Session, args: &ImportArgs) -> CliResult<()> {
     tracing::info!(nodes = summary.nodes, relationships = summary.edges, "import committed");
     let style = Style::stderr();
     if summary.skipped > 0 {
-        eprintln!("{}", style.warn(&format!("Skipped {} bad row{}:", summary.skipped, if summary.skipped == 1 { "" } else { "s" })));
+        eprintln!(
+            "{}",
+            style.warn(&format!(
+                "Skipped {} bad row{}:",
+                summary.skipped,
+                if summary.skipped == 1 { "" } else { "s" }
+            ))
+        );
         for m in &summary.messages {
             eprintln!("  {m}");
         }
@@ -338,7 +389,9 @@ fn import_cmd(session: &Session, args: &ImportArgs) -> CliResult<()> {
 fn export_cmd(session: &Session, args: &ExportArgs) -> CliResult<()> {
     let delimiter = delimiter_byte(&args.delimiter, "--delimiter").map_err(CliError::Usage)?;
     let out = args.output.as_deref().filter(|p| p.as_os_str() != "-");
-    let format = args.to.unwrap_or_else(|| out.map_or(ExportFormat::Jsonl, ExportFormat::guess));
+    let format = args
+        .to
+        .unwrap_or_else(|| out.map_or(ExportFormat::Jsonl, ExportFormat::guess));
     let summary = export::export(&session.db, format, out, delimiter)?;
     let place = match out {
         Some(p) => p.display().to_string(),
@@ -346,7 +399,10 @@ fn export_cmd(session: &Session, args: &ExportArgs) -> CliResult<()> {
     };
     eprintln!(
         "{}",
-        Style::stderr().dim(&format!("Exported {} nodes and {} relationships to {place}.", summary.nodes, summary.edges))
+        Style::stderr().dim(&format!(
+            "Exported {} nodes and {} relationships to {place}.",
+            summary.nodes, summary.edges
+        ))
     );
     Ok(())
 }
@@ -355,13 +411,15 @@ fn viz_cmd(session: &Session, text: &str, output: &Path) -> CliResult<()> {
     let out = match session.db.query_with(text, &session.options) {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("{}", render_error(&e, None, Style::stderr()));
+            eprintln!("{}", render_error(&e, None, Style::stderr(), whole(text)));
             return Err(CliError::Reported);
         }
     };
     let g = viz::subgraph(&session.db, &out)?;
     if g.nodes.is_empty() {
-        return Err(CliError::Data("the answer has no nodes or relationships to draw".into()));
+        return Err(CliError::Data(
+            "the answer has no nodes or relationships to draw".into(),
+        ));
     }
     let drawn = viz::draw(&g, output)?;
     eprintln!(
@@ -384,7 +442,11 @@ fn human_bytes(n: u64) -> String {
         v /= 1024.0;
         unit += 1;
     }
-    if unit == 0 { format!("{n} B") } else { format!("{v:.1} {}", UNITS[unit]) }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
 }
 
 fn info(session: &Session) -> CliResult<()> {
@@ -406,14 +468,32 @@ fn info(session: &Session) -> CliResult<()> {
     }
     let style = Style::stdout();
     let mut s = String::new();
-    let path = info.path.as_ref().map_or_else(|| "(in memory)".to_string(), |p| p.display().to_string());
+    let path = info
+        .path
+        .as_ref()
+        .map_or_else(|| "(in memory)".to_string(), |p| p.display().to_string());
     s.push_str(&format!("{} {path}\n", style.bold("database:")));
     s.push_str(&format!("{} {}\n", style.bold("format version:"), info.format_version));
-    s.push_str(&format!("{} {} ({} bytes)\n", style.bold("size on disk:"), human_bytes(info.size_on_disk), info.size_on_disk));
-    s.push_str(&format!("{} {}\n", style.bold("read-only:"), if info.read_only { "yes" } else { "no" }));
+    s.push_str(&format!(
+        "{} {} ({} bytes)\n",
+        style.bold("size on disk:"),
+        human_bytes(info.size_on_disk),
+        info.size_on_disk
+    ));
+    s.push_str(&format!(
+        "{} {}\n",
+        style.bold("read-only:"),
+        if info.read_only { "yes" } else { "no" }
+    ));
     s.push_str(&format!("{} {}\n", style.bold("nodes:"), stats.nodes));
     s.push_str(&format!("{} {}\n", style.bold("relationships:"), stats.edges));
-    let width = stats.labels.keys().chain(stats.types.keys()).map(|k| k.chars().count()).max().unwrap_or(0);
+    let width = stats
+        .labels
+        .keys()
+        .chain(stats.types.keys())
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0);
     if !stats.labels.is_empty() {
         s.push_str(&format!("{}\n", style.bold("labels:")));
         for (label, n) in &stats.labels {
@@ -444,10 +524,17 @@ fn check(session: &Session) -> CliResult<()> {
         ));
     } else {
         let style = Style::stderr();
-        eprintln!("{}", style.error(&format!("{} problem(s) found:", report.problems.len())));
+        eprintln!(
+            "{}",
+            style.error(&format!("{} problem(s) found:", report.problems.len()))
+        );
         for p in &report.problems {
             eprintln!("  {p}");
         }
     }
-    if report.problems.is_empty() { Ok(()) } else { Err(CliError::Reported) }
+    if report.problems.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Reported)
+    }
 }

@@ -24,7 +24,12 @@ pub enum ExportFormat {
 impl ExportFormat {
     /// Guesses the format from an output path: `.jsonl`/`.json`, `.graphml`/`.xml`, else CSV.
     pub fn guess(path: &Path) -> ExportFormat {
-        match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("jsonl" | "json" | "ndjson") => ExportFormat::Jsonl,
             Some("graphml" | "xml") => ExportFormat::Graphml,
             _ => ExportFormat::Csv,
@@ -47,7 +52,10 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> CliError {
     CliError::Data(format!("cannot write {}: {e}", path.display()))
 }
 
-fn nodes_and_edges(read: &dyn GraphRead) -> CliResult<(Vec<(NodeId, NodeRecord)>, Vec<(u64, EdgeRecord)>)> {
+/// Every node and every relationship (with its id), in id order.
+type Records = (Vec<(NodeId, NodeRecord)>, Vec<(u64, EdgeRecord)>);
+
+fn nodes_and_edges(read: &dyn GraphRead) -> CliResult<Records> {
     let mut nodes = Vec::new();
     for id in read.all_nodes()? {
         if let Some(rec) = read.node(id)? {
@@ -68,7 +76,11 @@ fn nodes_and_edges(read: &dyn GraphRead) -> CliResult<(Vec<(NodeId, NodeRecord)>
 pub fn export(db: &Database, format: ExportFormat, out: Option<&Path>, delimiter: u8) -> CliResult<ExportSummary> {
     let read = db.read()?;
     let (nodes, edges) = nodes_and_edges(read.as_ref())?;
-    let mut summary = ExportSummary { nodes: nodes.len() as u64, edges: edges.len() as u64, files: Vec::new() };
+    let mut summary = ExportSummary {
+        nodes: nodes.len() as u64,
+        edges: edges.len() as u64,
+        files: Vec::new(),
+    };
     match format {
         ExportFormat::Csv => {
             let Some(dir) = out else {
@@ -85,7 +97,9 @@ pub fn export(db: &Database, format: ExportFormat, out: Option<&Path>, delimiter
                         std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
                     }
                     summary.files.push(path.to_path_buf());
-                    Box::new(std::io::BufWriter::new(std::fs::File::create(path).map_err(|e| io_err(path, e))?))
+                    Box::new(std::io::BufWriter::new(
+                        std::fs::File::create(path).map_err(|e| io_err(path, e))?,
+                    ))
                 }
                 _ => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
@@ -110,8 +124,10 @@ fn json_is_lossy(v: &Value) -> bool {
         Value::List(items) => items.iter().any(json_is_lossy),
         Value::Map(m) => {
             let keys: Vec<&str> = m.keys().map(String::as_str).collect();
-            matches!(keys.as_slice(), ["amount", "currency"] | ["percent"] | ["amount", "unit"])
-                || m.values().any(json_is_lossy)
+            matches!(
+                keys.as_slice(),
+                ["amount", "currency"] | ["percent"] | ["amount", "unit"]
+            ) || m.values().any(json_is_lossy)
         }
         _ => false,
     }
@@ -222,13 +238,24 @@ fn typed_cell(ty: CellType, v: &Value) -> String {
 }
 
 fn safe_name(text: &str) -> String {
-    let s: String = text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }).collect();
-    if s.is_empty() { "none".into() } else { s.chars().take(60).collect() }
+    let s: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' })
+        .collect();
+    if s.is_empty() {
+        "none".into()
+    } else {
+        s.chars().take(60).collect()
+    }
 }
 
 fn header_field(key: &str, ty: CellType) -> String {
     // A plain string column keeps the bare key unless the key itself holds a `:`.
-    if ty == CellType::String && !key.contains(':') { key.to_string() } else { format!("{key}:{}", ty.name()) }
+    if ty == CellType::String && !key.contains(':') {
+        key.to_string()
+    } else {
+        format!("{key}:{}", ty.name())
+    }
 }
 
 struct Table<'a> {
@@ -263,7 +290,11 @@ fn write_table(path: &Path, fixed: &[&str], t: &Table<'_>, delimiter: u8) -> Cli
         for (k, ty) in &t.keys {
             record.push(props.get(k).map(|v| typed_cell(*ty, v)).unwrap_or_default());
         }
-        record.push(if citations.is_empty() { String::new() } else { format_citations(citations) });
+        record.push(if citations.is_empty() {
+            String::new()
+        } else {
+            format_citations(citations)
+        });
         w.write_record(&record).map_err(|e| io_err(path, e))?;
     }
     w.flush().map_err(|e| io_err(path, e))
@@ -289,9 +320,19 @@ fn write_csv_dir(
     for (i, (labels, group)) in by_labels.iter().enumerate() {
         let rows = group
             .iter()
-            .map(|(id, rec)| (vec![id.0.to_string(), rec.labels.join(array)], &rec.props, rec.citations.as_slice()))
+            .map(|(id, rec)| {
+                (
+                    vec![id.0.to_string(), rec.labels.join(array)],
+                    &rec.props,
+                    rec.citations.as_slice(),
+                )
+            })
             .collect();
-        let name = if labels.is_empty() { "unlabeled".to_string() } else { safe_name(&labels.join("_")) };
+        let name = if labels.is_empty() {
+            "unlabeled".to_string()
+        } else {
+            safe_name(&labels.join("_"))
+        };
         let path = dir.join(format!("nodes-{:03}-{name}.csv", i + 1));
         write_table(&path, &[":ID", ":LABEL"], &table(rows), delimiter)?;
         files.push(path);
@@ -304,7 +345,11 @@ fn write_csv_dir(
         let rows = group
             .iter()
             .map(|(_, rec)| {
-                (vec![rec.start.0.to_string(), rec.end.0.to_string(), rec.rel_type.clone()], &rec.props, rec.citations.as_slice())
+                (
+                    vec![rec.start.0.to_string(), rec.end.0.to_string(), rec.rel_type.clone()],
+                    &rec.props,
+                    rec.citations.as_slice(),
+                )
             })
             .collect();
         let path = dir.join(format!("edges-{:03}-{}.csv", i + 1, safe_name(rel_type)));
@@ -356,7 +401,11 @@ fn graphml_type<'a>(values: impl Iterator<Item = &'a Value>) -> &'static str {
     kind.unwrap_or("string")
 }
 
-fn graphml_keys<'a>(prefix: &str, domain: &str, props: impl Iterator<Item = &'a Props> + Clone) -> Vec<(String, String, &'static str)> {
+fn graphml_keys<'a>(
+    prefix: &str,
+    domain: &str,
+    props: impl Iterator<Item = &'a Props> + Clone,
+) -> Vec<(String, String, &'static str)> {
     let mut keys: BTreeSet<&str> = BTreeSet::new();
     for p in props.clone() {
         keys.extend(p.keys().map(String::as_str));
@@ -378,20 +427,37 @@ fn graphml_value(v: &Value) -> String {
     }
 }
 
-fn write_graphml(w: &mut dyn Write, nodes: &[(NodeId, NodeRecord)], edges: &[(u64, EdgeRecord)]) -> std::io::Result<()> {
+fn write_graphml(
+    w: &mut dyn Write,
+    nodes: &[(NodeId, NodeRecord)],
+    edges: &[(u64, EdgeRecord)],
+) -> std::io::Result<()> {
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
         r#"<graphml xmlns="http://graphml.graphdrawing.org/xmlns" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">"#
     )?;
-    writeln!(w, r#"  <key id="labels" for="node" attr.name="labels" attr.type="string"/>"#)?;
-    writeln!(w, r#"  <key id="type" for="edge" attr.name="type" attr.type="string"/>"#)?;
-    writeln!(w, r#"  <key id="citations" for="all" attr.name="citations" attr.type="string"/>"#)?;
+    writeln!(
+        w,
+        r#"  <key id="labels" for="node" attr.name="labels" attr.type="string"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="type" for="edge" attr.name="type" attr.type="string"/>"#
+    )?;
+    writeln!(
+        w,
+        r#"  <key id="citations" for="all" attr.name="citations" attr.type="string"/>"#
+    )?;
     let node_keys = graphml_keys("n", "node", nodes.iter().map(|(_, r)| &r.props));
     let edge_keys = graphml_keys("e", "edge", edges.iter().map(|(_, r)| &r.props));
     for (domain, keys) in [("node", &node_keys), ("edge", &edge_keys)] {
         for (id, name, ty) in keys {
-            writeln!(w, r#"  <key id="{id}" for="{domain}" attr.name="{}" attr.type="{ty}"/>"#, xml_escape(name))?;
+            writeln!(
+                w,
+                r#"  <key id="{id}" for="{domain}" attr.name="{}" attr.type="{ty}"/>"#,
+                xml_escape(name)
+            )?;
         }
     }
     writeln!(w, r#"  <graph id="G" edgedefault="directed">"#)?;

@@ -86,8 +86,20 @@ fn with_plan_as_rows(output: &Output) -> Option<Output> {
 pub fn counters_text(c: &Counters) -> Option<String> {
     let count = |n: u64, one: &str, many: &str| (n > 0).then(|| format!("{n} {}", if n == 1 { one } else { many }));
     let groups = [
-        ("created", vec![count(c.nodes_created, "node", "nodes"), count(c.relationships_created, "relationship", "relationships")]),
-        ("deleted", vec![count(c.nodes_deleted, "node", "nodes"), count(c.relationships_deleted, "relationship", "relationships")]),
+        (
+            "created",
+            vec![
+                count(c.nodes_created, "node", "nodes"),
+                count(c.relationships_created, "relationship", "relationships"),
+            ],
+        ),
+        (
+            "deleted",
+            vec![
+                count(c.nodes_deleted, "node", "nodes"),
+                count(c.relationships_deleted, "relationship", "relationships"),
+            ],
+        ),
         ("set", vec![count(c.properties_set, "property", "properties")]),
         ("added", vec![count(c.labels_added, "label", "labels")]),
         ("removed", vec![count(c.labels_removed, "label", "labels")]),
@@ -104,7 +116,10 @@ pub fn counters_text(c: &Counters) -> Option<String> {
     }
     let text = parts.join("; ");
     let mut chars = text.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    let first = chars
+        .next()
+        .map(|c| c.to_uppercase().collect::<String>())
+        .unwrap_or_default();
     Some(format!("{first}{}.", chars.as_str()))
 }
 
@@ -124,7 +139,10 @@ pub fn render(output: &Output, format: Format, options: &RenderOptions) -> Strin
     // A statement without columns (a write without RETURN) has no rows to show.
     let trimmed;
     let output = if output.columns.is_empty() && !output.rows.is_empty() {
-        trimmed = Output { rows: Vec::new(), ..output.clone() };
+        trimmed = Output {
+            rows: Vec::new(),
+            ..output.clone()
+        };
         &trimmed
     } else {
         output
@@ -146,7 +164,9 @@ fn render_csv(output: &Output) -> String {
     if output.columns.is_empty() {
         return String::new();
     }
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
     let _ = w.write_record(&output.columns);
     for row in &output.rows {
         let _ = w.write_record(row.iter().map(csv_cell));
@@ -156,7 +176,10 @@ fn render_csv(output: &Output) -> String {
 }
 
 fn md_escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('|', "\\|").replace("\r\n", "<br>").replace('\n', "<br>")
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace("\r\n", "<br>")
+        .replace('\n', "<br>")
 }
 
 fn shown_rows(output: &Output, options: &RenderOptions) -> (usize, usize) {
@@ -172,10 +195,18 @@ fn footer(output: &Output, hidden: usize, options: &RenderOptions) -> String {
         let _ = writeln!(
             s,
             "{}",
-            options.style.dim(&format!("… {hidden} more rows not shown ({total} rows in all)"))
+            options
+                .style
+                .dim(&format!("… {hidden} more rows not shown ({total} rows in all)"))
         );
     } else {
-        let _ = writeln!(s, "{}", options.style.dim(&format!("{total} row{}", if total == 1 { "" } else { "s" })));
+        let _ = writeln!(
+            s,
+            "{}",
+            options
+                .style
+                .dim(&format!("{total} row{}", if total == 1 { "" } else { "s" }))
+        );
     }
     s
 }
@@ -186,7 +217,16 @@ fn render_markdown(output: &Output, options: &RenderOptions) -> String {
         return counters_text(&output.counters).map(|t| t + "\n").unwrap_or_default();
     };
     let mut s = String::new();
-    let _ = writeln!(s, "| {} |", output.columns.iter().map(|c| md_escape(c)).collect::<Vec<_>>().join(" | "));
+    let _ = writeln!(
+        s,
+        "| {} |",
+        output
+            .columns
+            .iter()
+            .map(|c| md_escape(c))
+            .collect::<Vec<_>>()
+            .join(" | ")
+    );
     let _ = writeln!(s, "|{}", " --- |".repeat(output.columns.len()));
     let (shown, hidden) = shown_rows(&output, options);
     for row in output.rows.iter().take(shown) {
@@ -194,7 +234,11 @@ fn render_markdown(output: &Output, options: &RenderOptions) -> String {
         let _ = writeln!(s, "| {} |", cells.join(" | "));
     }
     if hidden > 0 {
-        let _ = writeln!(s, "\n_{hidden} more rows not shown ({} rows in all)_", output.rows.len());
+        let _ = writeln!(
+            s,
+            "\n_{hidden} more rows not shown ({} rows in all)_",
+            output.rows.len()
+        );
     }
     s
 }
@@ -211,14 +255,18 @@ fn render_table(output: &Output, options: &RenderOptions) -> String {
         let _ = writeln!(
             s,
             "{}",
-            options.style.dim(&counters_text(&output.counters).unwrap_or_else(|| "(no changes, no rows)".into()))
+            options
+                .style
+                .dim(&counters_text(&output.counters).unwrap_or_else(|| "(no changes, no rows)".into()))
         );
         return s;
     }
     let mut table = Table::new();
     table.load_preset(presets::UTF8_FULL_CONDENSED).force_no_tty();
     if let Some(width) = options.width {
-        table.set_content_arrangement(ContentArrangement::Dynamic).set_width(width);
+        table
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width);
     }
     table.set_header(output.columns.iter());
     let (shown, hidden) = shown_rows(output, options);
@@ -247,8 +295,16 @@ mod tests {
         Output {
             columns: vec!["name".into(), "amount".into(), "when".into()],
             rows: vec![
-                vec![Value::from("MP Materials"), Value::Money("$400M".parse().unwrap()), Value::Null],
-                vec![Value::from("a|b, \"c\""), Value::Int(3), Value::Date("2025-09".parse().unwrap())],
+                vec![
+                    Value::from("MP Materials"),
+                    Value::Money("$400M".parse().unwrap()),
+                    Value::Null,
+                ],
+                vec![
+                    Value::from("a|b, \"c\""),
+                    Value::Int(3),
+                    Value::Date("2025-09".parse().unwrap()),
+                ],
             ],
             ..Output::default()
         }
@@ -259,7 +315,10 @@ mod tests {
         let s = render(&sample(), Format::Json, &RenderOptions::default());
         let v: serde_json::Value = serde_json::from_str(&s).unwrap();
         assert_eq!(v["columns"], serde_json::json!(["name", "amount", "when"]));
-        assert_eq!(v["rows"][0][1], serde_json::json!({"amount": "400000000", "currency": "USD"}));
+        assert_eq!(
+            v["rows"][0][1],
+            serde_json::json!({"amount": "400000000", "currency": "USD"})
+        );
         assert_eq!(v["rows"][1][2], serde_json::json!("2025-09"));
         assert_eq!(v.as_object().unwrap().len(), 2);
     }
@@ -267,7 +326,10 @@ mod tests {
     #[test]
     fn csv_quotes_and_blanks_null() {
         let s = render(&sample(), Format::Csv, &RenderOptions::default());
-        assert_eq!(s, "name,amount,when\nMP Materials,USD 400M,\n\"a|b, \"\"c\"\"\",3,2025-09\n");
+        assert_eq!(
+            s,
+            "name,amount,when\nMP Materials,USD 400M,\n\"a|b, \"\"c\"\"\",3,2025-09\n"
+        );
     }
 
     #[test]
@@ -283,7 +345,10 @@ mod tests {
         for i in 0..10 {
             out.rows.push(vec![Value::Int(i), Value::Null, Value::Null]);
         }
-        let opts = RenderOptions { max_rows: Some(3), ..RenderOptions::default() };
+        let opts = RenderOptions {
+            max_rows: Some(3),
+            ..RenderOptions::default()
+        };
         let s = render(&out, Format::Table, &opts);
         assert!(s.contains("MP Materials"));
         assert!(s.contains("9 more rows not shown (12 rows in all)"), "{s}");
@@ -293,17 +358,30 @@ mod tests {
     #[test]
     fn writes_report_counters() {
         let out = Output {
-            counters: Counters { nodes_created: 2, relationships_created: 1, ..Counters::default() },
+            counters: Counters {
+                nodes_created: 2,
+                relationships_created: 1,
+                ..Counters::default()
+            },
             ..Output::default()
         };
-        assert_eq!(render(&out, Format::Table, &RenderOptions::default()), "Created 2 nodes, 1 relationship.\n");
-        assert_eq!(render(&out, Format::Json, &RenderOptions::default()), "{\"columns\":[],\"rows\":[]}\n");
+        assert_eq!(
+            render(&out, Format::Table, &RenderOptions::default()),
+            "Created 2 nodes, 1 relationship.\n"
+        );
+        assert_eq!(
+            render(&out, Format::Json, &RenderOptions::default()),
+            "{\"columns\":[],\"rows\":[]}\n"
+        );
         assert_eq!(render(&out, Format::Csv, &RenderOptions::default()), "");
     }
 
     #[test]
     fn explain_plan_becomes_a_column() {
-        let out = Output { plan: Some("Scan\n  Filter".into()), ..Output::default() };
+        let out = Output {
+            plan: Some("Scan\n  Filter".into()),
+            ..Output::default()
+        };
         let s = render(&out, Format::Json, &RenderOptions::default());
         assert_eq!(s, "{\"columns\":[\"plan\"],\"rows\":[[\"Scan\\n  Filter\"]]}\n");
     }

@@ -43,12 +43,24 @@ fn marker_path(db: &Path) -> PathBuf {
 }
 
 /// Runs every bundled file into `db`, in name order; each file stops at its first failing statement.
+// The callback's error type is the facade's `lodestone::Error`.
+#[allow(clippy::result_large_err)]
 pub fn load_bundled(db: &Database) -> CliResult<usize> {
-    let options = ExecOptions { limits: Limits { timeout: None, ..Limits::default() }, ..ExecOptions::default() };
+    let options = ExecOptions {
+        limits: Limits {
+            timeout: None,
+            ..Limits::default()
+        },
+        ..ExecOptions::default()
+    };
     let mut count = 0;
     for (name, text) in BUNDLED_FILES {
         let mut done = 0;
-        let result = db.run_script(text, &options, |_, r| {
+        let mut failed_at = None;
+        let result = db.run_script(text, &options, |span, r| {
+            if r.is_err() {
+                failed_at = Some((span.start, span.end));
+            }
             r?;
             done += 1;
             Ok(())
@@ -59,7 +71,10 @@ pub fn load_bundled(db: &Database) -> CliResult<usize> {
                 _ => done + 1,
             };
             let prefix = format!("data/{name}: statement {n}");
-            eprintln!("{}", crate::report::render_error(&e, Some(&prefix), Style::stderr()));
+            eprintln!(
+                "{}",
+                crate::report::render_error(&e, Some(&prefix), Style::stderr(), failed_at)
+            );
             return Err(CliError::Reported);
         }
         count += done;
@@ -76,8 +91,12 @@ pub fn ensure_default_db() -> CliResult<PathBuf> {
         return Ok(path);
     }
     let home = home_dir();
-    std::fs::create_dir_all(&home)
-        .map_err(|e| CliError::Data(format!("cannot create {}: {e} (set LODESTONE_HOME to choose another place)", home.display())))?;
+    std::fs::create_dir_all(&home).map_err(|e| {
+        CliError::Data(format!(
+            "cannot create {}: {e} (set LODESTONE_HOME to choose another place)",
+            home.display()
+        ))
+    })?;
     let style = Style::stderr();
     let rebuild = path.exists();
     if std::io::stderr().is_terminal() {
@@ -116,7 +135,10 @@ pub fn ensure_default_db() -> CliResult<PathBuf> {
         let _ = std::fs::remove_dir_all(&building);
         // Another process may have finished first.
         if !path.is_dir() {
-            return Err(CliError::Data(format!("cannot move the new database to {}: {e}", path.display())));
+            return Err(CliError::Data(format!(
+                "cannot move the new database to {}: {e}",
+                path.display()
+            )));
         }
     }
     std::fs::write(&marker, BUNDLED_HASH)

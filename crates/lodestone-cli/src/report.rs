@@ -12,7 +12,7 @@ pub enum CliError {
     Usage(String),
     /// A statement failed to parse or run, or the store failed (exit code 1).
     #[error("{}", .0.render())]
-    Query(#[from] lodestone::Error),
+    Query(Box<lodestone::Error>),
     /// Bad input data or a failed file operation (exit code 1).
     #[error("{0}")]
     Data(String),
@@ -21,9 +21,15 @@ pub enum CliError {
     Reported,
 }
 
+impl From<lodestone::Error> for CliError {
+    fn from(e: lodestone::Error) -> Self {
+        CliError::Query(Box::new(e))
+    }
+}
+
 impl From<lodestone::StoreError> for CliError {
     fn from(e: lodestone::StoreError) -> Self {
-        CliError::Query(lodestone::Error::Store(e))
+        CliError::Query(Box::new(lodestone::Error::Store(e)))
     }
 }
 
@@ -62,9 +68,45 @@ pub fn paint(block: &str, style: Style) -> String {
     out
 }
 
+/// `line L, column C`, the source line and carets under `start..end` (its first line only),
+/// in the layout of `QueryError::render`.
+pub fn caret_block(text: &str, start: usize, end: usize) -> String {
+    let start = start.min(text.len());
+    let before = text.get(..start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before[before.rfind('\n').map_or(0, |i| i + 1)..].chars().count() + 1;
+    let source_line = text.lines().nth(line - 1).unwrap_or("");
+    let width = text
+        .get(start..end.max(start))
+        .map(|s| s.lines().next().unwrap_or("").chars().count())
+        .unwrap_or(1)
+        .max(1);
+    let gutter = line.to_string().len();
+    format!(
+        "{:>gutter$} --> line {line}, column {col}\n{:>gutter$} |\n{line} | {source_line}\n{:>gutter$} | {}{}",
+        "",
+        "",
+        "",
+        " ".repeat(col - 1),
+        "^".repeat(width),
+    )
+}
+
 /// The message for a failed statement: `error: [PREFIX: ]message`, then the caret block.
-pub fn render_error(error: &lodestone::Error, prefix: Option<&str>, style: Style) -> String {
-    let block = error.render();
+/// An error that does not point into the text is shown under `statement` (byte range in
+/// the error's text), when given.
+pub fn render_error(
+    error: &lodestone::Error,
+    prefix: Option<&str>,
+    style: Style,
+    statement: Option<(usize, usize)>,
+) -> String {
+    let mut block = error.render();
+    if let (lodestone::Error::Query { error: q, text, .. }, Some((start, end))) = (error, statement)
+        && q.span().is_none()
+    {
+        block = format!("{q}\n{}", caret_block(text, start, end));
+    }
     let block = match prefix {
         Some(p) => format!("error: {p}: {block}"),
         None => format!("error: {block}"),
@@ -77,8 +119,12 @@ pub fn show(error: &CliError) {
     let style = Style::stderr();
     match error {
         CliError::Reported => {}
-        CliError::Query(e) => eprintln!("{}", render_error(e, None, style)),
-        CliError::Usage(m) => eprintln!("{}\n{}", style.error(&format!("error: {m}")), style.dim("Try `lode --help`.")),
+        CliError::Query(e) => eprintln!("{}", render_error(e, None, style, None)),
+        CliError::Usage(m) => eprintln!(
+            "{}\n{}",
+            style.error(&format!("error: {m}")),
+            style.dim("Try `lode --help`.")
+        ),
         CliError::Data(m) => eprintln!("{}", paint(&format!("error: {m}"), style)),
     }
 }
@@ -86,4 +132,10 @@ pub fn show(error: &CliError) {
 /// `1 statement` / `3 statements`.
 pub fn statements(n: usize) -> String {
     format!("{n} statement{}", if n == 1 { "" } else { "s" })
+}
+
+/// The byte range of `text` without its surrounding space, for errors that point nowhere.
+pub fn whole(text: &str) -> Option<(usize, usize)> {
+    let start = text.len() - text.trim_start().len();
+    Some((start, text.trim_end().len().max(start)))
 }

@@ -18,6 +18,8 @@ pub struct ScriptOutcome {
 
 /// Runs `text` (named `name` in messages), hands each result to `emit` as it
 /// completes, and writes failures to standard error.
+// The callback's error type is the facade's `lodestone::Error`.
+#[allow(clippy::result_large_err)]
 pub fn run_script(
     db: &Database,
     name: &str,
@@ -29,7 +31,7 @@ pub fn run_script(
 ) -> ScriptOutcome {
     let mut outcome = ScriptOutcome::default();
     let mut reported = false;
-    let result = db.run_script(text, options, |_, result| match result {
+    let result = db.run_script(text, options, |span, result| match result {
         Ok(out) => {
             outcome.committed += 1;
             emit(&out);
@@ -38,12 +40,22 @@ pub fn run_script(
         Err(e) => {
             outcome.failed += 1;
             let (number, before) = match &e {
-                lodestone::Error::Query { statement, committed, .. } => (*statement, *committed),
+                lodestone::Error::Query {
+                    statement, committed, ..
+                } => (*statement, *committed),
                 _ => (outcome.committed + outcome.failed, outcome.committed),
             };
-            let mut message = render_error(&e, Some(&format!("{name}: statement {number}")), style);
+            let mut message = render_error(
+                &e,
+                Some(&format!("{name}: statement {number}")),
+                style,
+                Some((span.start, span.end)),
+            );
             let note = if keep_going {
-                format!("note: {}; going on with the next statement (--continue).", committed_text(before))
+                format!(
+                    "note: {}; going on with the next statement (--continue).",
+                    committed_text(before)
+                )
             } else {
                 format!("note: {}; the rest of {name} was not run.", committed_text(before))
             };
@@ -58,18 +70,21 @@ pub fn run_script(
             }
         }
     });
-    if let Err(e) = result {
-        if !reported {
-            // The script did not parse: nothing ran.
-            outcome.failed += 1;
-            let number = e.query_error().and_then(|q| q.span()).map_or(1, |s| split::statement_number(text, s.start));
-            let mut message = render_error(&e, Some(&format!("{name}: statement {number}")), style);
-            message.push('\n');
-            message.push_str(&style.dim(&format!(
-                "note: no statement of {name} was run (a script is checked whole before it runs)."
-            )));
-            eprintln!("{message}");
-        }
+    if let Err(e) = result
+        && !reported
+    {
+        // The script did not parse: nothing ran.
+        outcome.failed += 1;
+        let number = e
+            .query_error()
+            .and_then(|q| q.span())
+            .map_or(1, |s| split::statement_number(text, s.start));
+        let mut message = render_error(&e, Some(&format!("{name}: statement {number}")), style, None);
+        message.push('\n');
+        message.push_str(&style.dim(&format!(
+            "note: no statement of {name} was run (a script is checked whole before it runs)."
+        )));
+        eprintln!("{message}");
     }
     outcome
 }

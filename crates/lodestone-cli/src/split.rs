@@ -24,11 +24,13 @@ pub struct Piece {
 
 /// Whether `text` (one statement, comments allowed before it) starts with a question word.
 pub fn is_question(text: &str) -> bool {
-    let mut words = text.split(|c: char| !c.is_alphanumeric() && c != '_').filter(|w| !w.is_empty());
+    let mut words = text
+        .split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty());
     match words.next() {
-        Some(w) if w.eq_ignore_ascii_case("explain") => {
-            words.next().is_some_and(|w| QUESTION_WORDS.iter().any(|q| w.eq_ignore_ascii_case(q)))
-        }
+        Some(w) if w.eq_ignore_ascii_case("explain") => words
+            .next()
+            .is_some_and(|w| QUESTION_WORDS.iter().any(|q| w.eq_ignore_ascii_case(q))),
         Some(w) => QUESTION_WORDS.iter().any(|q| w.eq_ignore_ascii_case(q)),
         None => false,
     }
@@ -104,7 +106,12 @@ pub fn split(text: &str) -> Vec<Piece> {
         }
         let end = trim_end(text, start, end);
         if end > start {
-            pieces.push(Piece { start, end, terminated, question });
+            pieces.push(Piece {
+                start,
+                end,
+                terminated,
+                question,
+            });
         }
         i = skip_space(text, i.min(b.len()));
     }
@@ -146,7 +153,10 @@ mod tests {
     #[test]
     fn questions_end_at_line_end() {
         let s = "who funds Round Top\nMATCH (n)\nRETURN n;\nExplain path from A to B";
-        assert_eq!(texts(s), ["who funds Round Top", "MATCH (n)\nRETURN n", "Explain path from A to B"]);
+        assert_eq!(
+            texts(s),
+            ["who funds Round Top", "MATCH (n)\nRETURN n", "Explain path from A to B"]
+        );
         assert!(split(s)[0].question && !split(s)[1].question && split(s)[2].question);
     }
 

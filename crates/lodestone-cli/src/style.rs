@@ -17,12 +17,16 @@ pub fn no_color_requested() -> bool {
 impl Style {
     /// Colours for standard output.
     pub fn stdout() -> Style {
-        Style { enabled: std::io::stdout().is_terminal() && !no_color_requested() }
+        Style {
+            enabled: std::io::stdout().is_terminal() && !no_color_requested(),
+        }
     }
 
     /// Colours for standard error.
     pub fn stderr() -> Style {
-        Style { enabled: std::io::stderr().is_terminal() && !no_color_requested() }
+        Style {
+            enabled: std::io::stderr().is_terminal() && !no_color_requested(),
+        }
     }
 
     /// No colours.
@@ -31,7 +35,11 @@ impl Style {
     }
 
     fn wrap(&self, code: &str, text: &str) -> String {
-        if self.enabled { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
     }
 
     /// Red bold, for errors.

@@ -24,14 +24,16 @@ fn collect(value: &Value, g: &mut Subgraph, names: &mut Vec<String>) {
             g.nodes.insert(n.id, (n.labels.clone(), n.props.clone()));
         }
         Value::Edge(e) => {
-            g.edges.insert(e.id, (e.rel_type.clone(), e.start, e.end, e.props.clone()));
+            g.edges
+                .insert(e.id, (e.rel_type.clone(), e.start, e.end, e.props.clone()));
         }
         Value::Path(p) => {
             for n in &p.nodes {
                 g.nodes.insert(n.id, (n.labels.clone(), n.props.clone()));
             }
             for e in &p.edges {
-                g.edges.insert(e.id, (e.rel_type.clone(), e.start, e.end, e.props.clone()));
+                g.edges
+                    .insert(e.id, (e.rel_type.clone(), e.start, e.end, e.props.clone()));
             }
         }
         Value::List(items) => items.iter().for_each(|v| collect(v, g, names)),
@@ -96,7 +98,9 @@ pub fn subgraph(db: &Database, output: &Output) -> CliResult<Subgraph> {
 
 /// Fill colours for the node kinds of the domain; other labels get one from a hash.
 fn colour(label: Option<&str>) -> &'static str {
-    const PALETTE: [&str; 8] = ["#fde2e4", "#e2ece9", "#fff1e6", "#dfe7fd", "#f0efeb", "#cddafd", "#eae4e9", "#d8f3dc"];
+    const PALETTE: [&str; 8] = [
+        "#fde2e4", "#e2ece9", "#fff1e6", "#dfe7fd", "#f0efeb", "#cddafd", "#eae4e9", "#d8f3dc",
+    ];
     match label {
         Some("Company") => "#cfe8ff",
         Some("Government") => "#ffd6a5",
@@ -109,7 +113,9 @@ fn colour(label: Option<&str>) -> &'static str {
         Some("Material") => "#d9ed92",
         Some("Source") => "#e9ecef",
         Some(other) => {
-            let h = other.bytes().fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+            let h = other
+                .bytes()
+                .fold(7u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
             PALETTE[(h as usize) % PALETTE.len()]
         }
         None => "#ffffff",
@@ -144,7 +150,13 @@ pub fn to_dot(g: &Subgraph) -> String {
             Some(_) => format!("{title}\n({})", labels.join(":")),
             None => title,
         };
-        let _ = writeln!(s, "  n{} [label=\"{}\", fillcolor=\"{}\"];", id.0, dot_escape(&label), colour(kind));
+        let _ = writeln!(
+            s,
+            "  n{} [label=\"{}\", fillcolor=\"{}\"];",
+            id.0,
+            dot_escape(&label),
+            colour(kind)
+        );
     }
     for (rel_type, start, end, props) in g.edges.values() {
         let mut label = rel_type.clone();
@@ -163,7 +175,9 @@ pub fn to_dot(g: &Subgraph) -> String {
 
 /// The Graphviz program: `$LODESTONE_DOT` when set, else `dot` on the `PATH`.
 fn dot_program() -> PathBuf {
-    std::env::var_os("LODESTONE_DOT").filter(|v| !v.is_empty()).map_or_else(|| PathBuf::from("dot"), PathBuf::from)
+    std::env::var_os("LODESTONE_DOT")
+        .filter(|v| !v.is_empty())
+        .map_or_else(|| PathBuf::from("dot"), PathBuf::from)
 }
 
 /// What [`draw`] wrote.
@@ -179,14 +193,21 @@ pub struct Drawn {
 /// Without Graphviz, writes DOT next to `out` (extension `.dot`) and says how to render it.
 pub fn draw(g: &Subgraph, out: &Path) -> CliResult<Drawn> {
     let dot = to_dot(g);
-    let ext = out.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).unwrap_or_default();
+    let ext = out
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     let write = |path: &Path, text: &str| {
         std::fs::write(path, text).map_err(|e| CliError::Data(format!("cannot write {}: {e}", path.display())))
     };
     match ext.as_str() {
         "dot" | "gv" => {
             write(out, &dot)?;
-            return Ok(Drawn { path: out.to_path_buf(), fell_back: false });
+            return Ok(Drawn {
+                path: out.to_path_buf(),
+                fell_back: false,
+            });
         }
         "svg" | "png" | "pdf" => {}
         _ => {
@@ -221,7 +242,10 @@ pub fn draw(g: &Subgraph, out: &Path) -> CliResult<Drawn> {
                     fallback.display()
                 ))
             );
-            return Ok(Drawn { path: fallback, fell_back: true });
+            return Ok(Drawn {
+                path: fallback,
+                fell_back: true,
+            });
         }
         Err(e) => return Err(CliError::Data(format!("cannot run {}: {e}", program.display()))),
     };
@@ -241,7 +265,10 @@ pub fn draw(g: &Subgraph, out: &Path) -> CliResult<Drawn> {
             String::from_utf8_lossy(&result.stderr).trim()
         )));
     }
-    Ok(Drawn { path: out.to_path_buf(), fell_back: false })
+    Ok(Drawn {
+        path: out.to_path_buf(),
+        fell_back: false,
+    })
 }
 
 #[cfg(test)]
@@ -270,7 +297,10 @@ mod tests {
         };
         let out = Output {
             columns: vec!["p".into()],
-            rows: vec![vec![Value::Path(Box::new(PathValue { nodes: vec![a, b], edges: vec![e] }))]],
+            rows: vec![vec![Value::Path(Box::new(PathValue {
+                nodes: vec![a, b],
+                edges: vec![e],
+            }))]],
             ..Output::default()
         };
         let mut g = Subgraph::default();

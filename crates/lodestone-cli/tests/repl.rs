@@ -20,10 +20,17 @@ fn shell(home: &Path, args: &[&str]) -> PtySession {
     spawn_command(cmd, Some(180_000)).expect("spawn lode in a pseudo-terminal")
 }
 
+/// The pseudo-terminal reader hands back each byte as one char; put the UTF-8 back together.
+fn utf8(text: &str) -> String {
+    let bytes: Vec<u8> = text.chars().map(|c| c as u32 as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+/// Sends a line and waits for `expect` (ASCII); returns the output before it.
 fn step(p: &mut PtySession, line: &str, expect: &str) -> String {
     p.send_line(line).unwrap();
     match p.exp_string(expect) {
-        Ok(before) => before,
+        Ok(before) => utf8(&before),
         Err(e) => panic!("after `{line}`: expected `{expect}`: {e}"),
     }
 }
@@ -46,7 +53,8 @@ fn shell_answers_cancels_and_goes_on() {
     p.exp_string("lode> ").unwrap();
 
     // Ctrl-C cancels a long query and keeps the session.
-    p.send_line("UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y RETURN count(*) AS n;").unwrap();
+    p.send_line("UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y RETURN count(*) AS n;")
+        .unwrap();
     std::thread::sleep(Duration::from_millis(1500));
     p.send_control('c').unwrap();
     p.exp_string("cancelled").unwrap();
@@ -85,7 +93,11 @@ fn shell_answers_cancels_and_goes_on() {
     step(&mut p, ":why", ".txt");
 
     // Long results are cut with a note.
-    step(&mut p, "UNWIND range(1, 500) AS x RETURN x;", "450 more rows not shown (500 rows in all)");
+    step(
+        &mut p,
+        "UNWIND range(1, 500) AS x RETURN x;",
+        "450 more rows not shown (500 rows in all)",
+    );
 
     // Ctrl-D leaves; the history is kept.
     p.exp_string("lode> ").unwrap();

@@ -58,7 +58,7 @@ impl Money {
     /// Parses an amount with an optional scale suffix (`1.3B`, `12,500`, `277m`).
     pub fn parse_amount(text: &str) -> Result<Decimal, ModelError> {
         let bad = || ModelError::InvalidMoney(text.to_string());
-        let t = text.trim().replace(',', "").replace('_', "");
+        let t = text.trim().replace([',', '_'], "");
         let upper = t.to_ascii_uppercase();
         let (digits, factor) = if let Some(d) = upper.strip_suffix("BN") {
             (d.to_string(), 1_000_000_000u64)
@@ -136,13 +136,11 @@ impl Money {
 fn write_scaled(f: &mut fmt::Formatter<'_>, amount: Decimal) -> fmt::Result {
     for (suffix, factor) in SCALES {
         let factor = Decimal::from(factor);
-        if amount.abs() >= factor {
-            if let Some(q) = amount.checked_div(factor) {
-                let q = q.normalize();
-                if q.scale() <= 3 {
-                    return write!(f, "{q}{suffix}");
-                }
-            }
+        if amount.abs() >= factor
+            && let Some(q) = amount.checked_div(factor).map(|q| q.normalize())
+            && q.scale() <= 3
+        {
+            return write!(f, "{q}{suffix}");
         }
     }
     write!(f, "{}", amount.normalize())

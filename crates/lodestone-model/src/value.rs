@@ -624,7 +624,7 @@ mod tests {
 
     #[test]
     fn total_order_places_null_last_and_nan_after_numbers() {
-        let mut v = vec![
+        let mut v = [
             Value::Null,
             Value::Float(f64::NAN),
             Value::Int(3),

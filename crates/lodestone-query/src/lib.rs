@@ -18,6 +18,9 @@ mod plan;
 pub mod question;
 mod translate;
 
+#[cfg(test)]
+mod tests;
+
 pub use api::{CancelToken, Counters, ExecOptions, Limits, Output, Params};
 pub use error::{QueryError, QueryResult, line_col};
 
@@ -99,11 +102,20 @@ fn read_of<'a>(graph: &'a Graph<'_>) -> &'a dyn GraphRead {
     }
 }
 
-fn execute_statement(graph: Graph<'_>, statement: &Statement, options: &ExecOptions, mode: Mode) -> QueryResult<Output> {
+fn execute_statement(
+    graph: Graph<'_>,
+    statement: &Statement,
+    options: &ExecOptions,
+    mode: Mode,
+) -> QueryResult<Output> {
     match statement {
         Statement::Explain(inner, _) => execute_statement(graph, inner, options, Mode::Explain),
         Statement::Profile(inner, _) => {
-            let m = if mode == Mode::Explain { Mode::Explain } else { Mode::Profile };
+            let m = if mode == Mode::Explain {
+                Mode::Explain
+            } else {
+                Mode::Profile
+            };
             execute_statement(graph, inner, options, m)
         }
         Statement::Query(q) => execute_query(graph, q, options, mode),
@@ -203,7 +215,13 @@ fn execute_query(graph: Graph<'_>, q: &Query, options: &ExecOptions, mode: Mode)
         });
     }
     let t1 = Instant::now();
-    let mut ctx = Ctx::new(graph, &options.limits, &options.cancel, compiled.nops, mode == Mode::Profile);
+    let mut ctx = Ctx::new(
+        graph,
+        &options.limits,
+        &options.cancel,
+        compiled.nops,
+        mode == Mode::Profile,
+    );
     ctx.check_now()?;
     ctx.as_of = as_of_date(&mut ctx, &compiled)?;
     let mut rows: Vec<Vec<Value>> = Vec::new();

@@ -62,8 +62,10 @@
 //!   deal's name, `status` the deal's (or the edge's).
 //! - **partners of X**: partnership-family edges between X and another entity, and
 //!   co-parties of a deal: both linked to it by partnership-family edges *in the same
-//!   role*, in a deal that is not a unilateral act (no party in the role `issuer`).
-//!   `relation` is the relationship type, or the deal's `kind`.
+//!   role*, in a deal that is not a unilateral act (no party in the role `issuer`),
+//!   and not linked to X by the membership family (a minister who signs for their
+//!   government is not that government's partner). `relation` is the relationship
+//!   type, or the deal's `kind`.
 //! - **what does X operate**: operation-family edges from X; `stage` from the edge's
 //!   `stage`, `milestone` or `scope`, `date` from its `target`, `date` or `valid_from`.
 //! - **path from X to Y**: the shortest connections of up to six hops over any
@@ -78,12 +80,12 @@
 //!   `about X`, only keys of claims that are X, touch X, or are relationships of X.
 //! - **sources of X**: the citations of X itself.
 
-mod table;
 mod resolve;
+mod table;
 mod text;
 
-pub use table::MAX_PATHS;
 pub use resolve::{MAX_SUGGESTIONS, MIN_SIMILARITY, Resolved, resolve, suggest};
+pub use table::MAX_PATHS;
 pub use text::{CONTROL_DEPTH, Families, OBJECT, OWNERSHIP_DEPTH, PATH_DEPTH, SUBJECT, conventional_types, query_text};
 
 use crate::api::{ExecOptions, Output, Params};
@@ -122,7 +124,10 @@ pub struct Compiled {
 impl Compiled {
     /// What `EXPLAIN <question>` prints before the plan: the question, its entities and the query.
     pub fn explain_text(&self) -> String {
-        let mut out = format!("question: {}\n", crate::parse::to_text(&Statement::Question(self.question.clone())));
+        let mut out = format!(
+            "question: {}\n",
+            crate::parse::to_text(&Statement::Question(self.question.clone()))
+        );
         let slots = [SUBJECT, OBJECT];
         for (slot, e) in slots.iter().zip(&self.entities) {
             out.push_str(&format!(
@@ -233,7 +238,10 @@ pub fn answer(graph: &dyn GraphRead, question: &Question, options: &ExecOptions,
         Mode::Profile => Statement::Profile(Box::new(query), span),
     };
     let out = crate::run_read(graph, &statement, &opts).map_err(|e| respan(e, span))?;
-    let plan = out.plan.as_ref().map(|plan| format!("{}plan:\n{plan}", compiled.explain_text()));
+    let plan = out
+        .plan
+        .as_ref()
+        .map(|plan| format!("{}plan:\n{plan}", compiled.explain_text()));
     if mode == Mode::Explain {
         return Ok(Output {
             plan: Some(plan.unwrap_or_else(|| compiled.explain_text())),

@@ -201,7 +201,8 @@ fn expr() -> impl Strategy<Value = Expr> {
                 })
                 .prop_map(|(n, distinct, args)| e(ExprKind::Call {
                     name: id(n),
-                    distinct,
+                    // The grammar has no `f(DISTINCT)` without arguments.
+                    distinct: distinct && !args.is_empty(),
                     args
                 })),
             (
@@ -536,36 +537,62 @@ fn round_trip(stmt: &Statement) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
-
-    #[test]
-    fn random_statements_round_trip(stmt in statement()) {
-        round_trip(&stmt)?;
+/// Runs a property on a thread with a large stack: the nested strategies that build
+/// whole statements recurse deeply while generating and shrinking.
+fn check<S: Strategy + 'static>(cases: u32, make: fn() -> S, test: fn(&S::Value) -> Result<(), TestCaseError>) {
+    let worker = std::thread::Builder::new()
+        .stack_size(256 << 20)
+        .spawn(move || {
+            // PROPTEST_CASES overrides the count for longer runs.
+            let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
+            let config = ProptestConfig {
+                cases,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            };
+            let mut runner = proptest::test_runner::TestRunner::new(config);
+            runner.run(&make(), |v| test(&v)).map_err(|e| e.to_string())
+        })
+        .expect("spawn");
+    if let Err(message) = worker.join().expect("property thread") {
+        panic!("{message}");
     }
+}
 
-    #[test]
-    fn random_expressions_round_trip(x in expr()) {
-        let stmt = Statement::Query(Query {
-            as_of: None,
-            first: SingleQuery {
-                clauses: vec![Clause::Return(Projection {
-                    distinct: false,
-                    star: false,
-                    items: vec![ProjectionItem { expr: x, alias: None, text: String::new(), span: Span::default() }],
-                    order_by: vec![],
-                    skip: None,
-                    limit: None,
-                    where_: None,
+fn return_of(x: Expr) -> Statement {
+    Statement::Query(Query {
+        as_of: None,
+        first: SingleQuery {
+            clauses: vec![Clause::Return(Projection {
+                distinct: false,
+                star: false,
+                items: vec![ProjectionItem {
+                    expr: x,
+                    alias: None,
+                    text: String::new(),
                     span: Span::default(),
-                })],
+                }],
+                order_by: vec![],
+                skip: None,
+                limit: None,
+                where_: None,
                 span: Span::default(),
-            },
-            unions: vec![],
+            })],
             span: Span::default(),
-        });
-        round_trip(&stmt)?;
-    }
+        },
+        unions: vec![],
+        span: Span::default(),
+    })
+}
+
+#[test]
+fn random_statements_round_trip() {
+    check(500, statement, round_trip);
+}
+
+#[test]
+fn random_expressions_round_trip() {
+    check(1500, expr, |x| round_trip(&return_of(x.clone())));
 }
 
 // ---------------------------------------------------------------- fixed corpus

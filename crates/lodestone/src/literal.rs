@@ -190,8 +190,16 @@ fn write_literal(out: &mut String, value: &Value) {
             write_map(out, m.iter());
         }
         Value::Path(p) => {
-            let nodes = p.nodes.iter().map(|n| Value::Node(Box::new(n.clone()))).collect::<Vec<_>>();
-            let edges = p.edges.iter().map(|e| Value::Edge(Box::new(e.clone()))).collect::<Vec<_>>();
+            let nodes = p
+                .nodes
+                .iter()
+                .map(|n| Value::Node(Box::new(n.clone())))
+                .collect::<Vec<_>>();
+            let edges = p
+                .edges
+                .iter()
+                .map(|e| Value::Edge(Box::new(e.clone())))
+                .collect::<Vec<_>>();
             let mut m = BTreeMap::new();
             m.insert("nodes".to_string(), Value::List(nodes));
             m.insert("relationships".to_string(), Value::List(edges));
@@ -241,12 +249,19 @@ impl Parser<'_> {
 
     fn expect(&mut self, c: char) -> Result<(), LiteralError> {
         self.skip_ws();
-        if self.eat(c) { Ok(()) } else { Err(self.error(&format!("expected `{c}`"))) }
+        if self.eat(c) {
+            Ok(())
+        } else {
+            Err(self.error(&format!("expected `{c}`")))
+        }
     }
 
     fn word(&mut self) -> &str {
         let start = self.pos;
-        let len = self.rest().find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(self.rest().len());
+        let len = self
+            .rest()
+            .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .unwrap_or(self.rest().len());
         self.pos += len;
         &self.text[start..self.pos]
     }
@@ -280,7 +295,10 @@ impl Parser<'_> {
 
     fn date_text(&mut self) -> Result<Value, LiteralError> {
         let start = self.pos;
-        let len = self.rest().find(|c: char| !(c.is_ascii_digit() || c == '-')).unwrap_or(self.rest().len());
+        let len = self
+            .rest()
+            .find(|c: char| !(c.is_ascii_digit() || c == '-'))
+            .unwrap_or(self.rest().len());
         self.pos += len;
         PartialDate::from_str(&self.text[start..self.pos])
             .map(Value::Date)
@@ -332,7 +350,10 @@ impl Parser<'_> {
         if self.peek().is_some_and(|c| matches!(c, '$' | '€' | '£' | '¥')) {
             let v = self.money_symbol()?;
             return Ok(match v {
-                Value::Money(m) if negative => Value::Money(Money { amount: -m.amount, currency: m.currency }),
+                Value::Money(m) if negative => Value::Money(Money {
+                    amount: -m.amount,
+                    currency: m.currency,
+                }),
                 v => v,
             });
         }
@@ -359,7 +380,10 @@ impl Parser<'_> {
             if !self.eat('-') {
                 self.eat('+');
             }
-            let digits = self.rest().find(|c: char| !c.is_ascii_digit()).unwrap_or(self.rest().len());
+            let digits = self
+                .rest()
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(self.rest().len());
             if digits == 0 {
                 self.pos = save;
             } else {
@@ -382,9 +406,13 @@ impl Parser<'_> {
             return Err(self.error("unexpected character in a number"));
         }
         if is_float {
-            body.parse::<f64>().map(Value::Float).map_err(|_| self.error("bad float"))
+            body.parse::<f64>()
+                .map(Value::Float)
+                .map_err(|_| self.error("bad float"))
         } else {
-            body.parse::<i64>().map(Value::Int).map_err(|_| self.error("integer out of range"))
+            body.parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| self.error("integer out of range"))
         }
     }
 
@@ -408,7 +436,14 @@ impl Parser<'_> {
                 let amount = self.amount_text().to_string();
                 let parsed = Money::parse_amount(&amount).and_then(|a| Money::new(a, &word));
                 return match parsed {
-                    Ok(m) => Ok(Value::Money(if negative { Money { amount: -m.amount, currency: m.currency } } else { m })),
+                    Ok(m) => Ok(Value::Money(if negative {
+                        Money {
+                            amount: -m.amount,
+                            currency: m.currency,
+                        }
+                    } else {
+                        m
+                    })),
                     Err(e) => Err(self.error(&e.to_string())),
                 };
             }
@@ -432,9 +467,9 @@ impl Parser<'_> {
             }
         }
         match (word.to_ascii_lowercase().as_str(), args.as_slice()) {
-            ("date", [Value::String(s)]) => {
-                PartialDate::from_str(s).map(Value::Date).map_err(|e| self.error(&e.to_string()))
-            }
+            ("date", [Value::String(s)]) => PartialDate::from_str(s)
+                .map(Value::Date)
+                .map_err(|e| self.error(&e.to_string())),
             ("quantity", [amount, Value::String(unit)]) => {
                 let amount = match amount {
                     Value::Int(i) => Decimal::from(*i),
@@ -443,7 +478,10 @@ impl Parser<'_> {
                         .map_err(|_| self.error("bad quantity amount"))?,
                     _ => return Err(self.error("quantity(amount, 'unit') needs a number")),
                 };
-                Ok(Value::Quantity(Quantity { amount: amount.normalize(), unit: unit.clone() }))
+                Ok(Value::Quantity(Quantity {
+                    amount: amount.normalize(),
+                    unit: unit.clone(),
+                }))
             }
             _ => Err(self.error(&format!("`{word}(...)` is not a literal"))),
         }
@@ -570,7 +608,10 @@ mod tests {
         assert_eq!(lit("date('2026')"), Value::Date("2026".parse().unwrap()));
         assert_eq!(
             lit("quantity(20, 't/yr')"),
-            Value::Quantity(Quantity { amount: Decimal::from(20), unit: "t/yr".into() })
+            Value::Quantity(Quantity {
+                amount: Decimal::from(20),
+                unit: "t/yr".into()
+            })
         );
     }
 
@@ -593,7 +634,10 @@ mod tests {
     #[test]
     fn params_fall_back_to_text() {
         assert_eq!(parse_param("x=42").unwrap(), ("x".into(), Value::Int(42)));
-        assert_eq!(parse_param("$site=Round Top").unwrap(), ("site".into(), Value::from("Round Top")));
+        assert_eq!(
+            parse_param("$site=Round Top").unwrap(),
+            ("site".into(), Value::from("Round Top"))
+        );
         assert_eq!(parse_param("n => 'a=b'").unwrap(), ("n".into(), Value::from("a=b")));
         assert_eq!(parse_param("e=").unwrap(), ("e".into(), Value::from("")));
         assert!(parse_param("novalue").is_err());

@@ -67,8 +67,14 @@ impl CellType {
         let t = cell.trim();
         match self {
             CellType::String => Ok(Value::String(cell.to_string())),
-            CellType::Int => t.parse::<i64>().map(Value::Int).map_err(|_| format!("`{t}` is not an integer")),
-            CellType::Float => t.parse::<f64>().map(Value::Float).map_err(|_| format!("`{t}` is not a number")),
+            CellType::Int => t
+                .parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| format!("`{t}` is not an integer")),
+            CellType::Float => t
+                .parse::<f64>()
+                .map(Value::Float)
+                .map_err(|_| format!("`{t}` is not a number")),
             CellType::Bool => match t.to_ascii_lowercase().as_str() {
                 "true" => Ok(Value::Bool(true)),
                 "false" => Ok(Value::Bool(false)),
@@ -173,7 +179,13 @@ pub fn parse_field(field: &str) -> Result<Field, String> {
         if name.is_empty() {
             return Err("empty header field".into());
         }
-        return Ok(Field::Property { key: name.to_string(), ty: ColumnType { cell: CellType::String, array: false } });
+        return Ok(Field::Property {
+            key: name.to_string(),
+            ty: ColumnType {
+                cell: CellType::String,
+                array: false,
+            },
+        });
     }
     if let Some(space) = id_space(spec, "ID") {
         let key = (!name.is_empty()).then(|| name.to_string());
@@ -200,7 +212,10 @@ pub fn parse_field(field: &str) -> Result<Field, String> {
         None => (spec, false),
     };
     match CellType::from_name(base) {
-        Some(cell) => Ok(Field::Property { key: name.to_string(), ty: ColumnType { cell, array } }),
+        Some(cell) => Ok(Field::Property {
+            key: name.to_string(),
+            ty: ColumnType { cell, array },
+        }),
         None => Err(format!(
             "unknown type `{spec}` in header field `{field}` (known: int, long, float, double, boolean, string, \
              date, money, percent, value, each also as an array like string[])"
@@ -263,19 +278,49 @@ mod tests {
     use super::*;
 
     fn prop(key: &str, cell: CellType, array: bool) -> Field {
-        Field::Property { key: key.into(), ty: ColumnType { cell, array } }
+        Field::Property {
+            key: key.into(),
+            ty: ColumnType { cell, array },
+        }
     }
 
     #[test]
     fn reads_neo4j_admin_fields() {
         assert_eq!(parse_field("name").unwrap(), prop("name", CellType::String, false));
-        assert_eq!(parse_field("amount:float").unwrap(), prop("amount", CellType::Float, false));
+        assert_eq!(
+            parse_field("amount:float").unwrap(),
+            prop("amount", CellType::Float, false)
+        );
         assert_eq!(parse_field("year:int").unwrap(), prop("year", CellType::Int, false));
-        assert_eq!(parse_field("tags:string[]").unwrap(), prop("tags", CellType::String, true));
-        assert_eq!(parse_field("id:ID").unwrap(), Field::Id { key: Some("id".into()), space: "".into() });
-        assert_eq!(parse_field(":ID(Person)").unwrap(), Field::Id { key: None, space: "Person".into() });
-        assert_eq!(parse_field("id:ID(Person)").unwrap(), Field::Id { key: Some("id".into()), space: "Person".into() });
-        assert_eq!(parse_field(":START_ID(Person)").unwrap(), Field::StartId { space: "Person".into() });
+        assert_eq!(
+            parse_field("tags:string[]").unwrap(),
+            prop("tags", CellType::String, true)
+        );
+        assert_eq!(
+            parse_field("id:ID").unwrap(),
+            Field::Id {
+                key: Some("id".into()),
+                space: "".into()
+            }
+        );
+        assert_eq!(
+            parse_field(":ID(Person)").unwrap(),
+            Field::Id {
+                key: None,
+                space: "Person".into()
+            }
+        );
+        assert_eq!(
+            parse_field("id:ID(Person)").unwrap(),
+            Field::Id {
+                key: Some("id".into()),
+                space: "Person".into()
+            }
+        );
+        assert_eq!(
+            parse_field(":START_ID(Person)").unwrap(),
+            Field::StartId { space: "Person".into() }
+        );
         assert_eq!(parse_field(":END_ID").unwrap(), Field::EndId { space: "".into() });
         assert_eq!(parse_field(":LABEL").unwrap(), Field::Label);
         assert_eq!(parse_field(":TYPE").unwrap(), Field::Type);
@@ -288,8 +333,14 @@ mod tests {
 
     #[test]
     fn reads_domain_cells() {
-        assert_eq!(CellType::Money.parse("USD 1500000").unwrap(), CellType::Money.parse("$1.5M").unwrap());
-        assert_eq!(CellType::Percent.parse("15").unwrap(), CellType::Percent.parse("15%").unwrap());
+        assert_eq!(
+            CellType::Money.parse("USD 1500000").unwrap(),
+            CellType::Money.parse("$1.5M").unwrap()
+        );
+        assert_eq!(
+            CellType::Percent.parse("15").unwrap(),
+            CellType::Percent.parse("15%").unwrap()
+        );
         assert_eq!(CellType::Date.parse("2025-09").unwrap().to_string(), "2025-09");
         assert!(CellType::Int.parse("1.5").is_err());
         assert!(CellType::Bool.parse("yes").is_err());
@@ -299,8 +350,16 @@ mod tests {
     #[test]
     fn citations_round_trip() {
         let cs = vec![
-            Citation { source: "a.txt".into(), line: Some(3), note: Some("it's so".into()) },
-            Citation { source: "b.txt".into(), line: None, note: None },
+            Citation {
+                source: "a.txt".into(),
+                line: Some(3),
+                note: Some("it's so".into()),
+            },
+            Citation {
+                source: "b.txt".into(),
+                line: None,
+                note: None,
+            },
         ];
         assert_eq!(parse_citations(&format_citations(&cs)).unwrap(), cs);
         assert!(parse_citations("[1]").is_err());

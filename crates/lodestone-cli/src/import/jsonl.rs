@@ -50,14 +50,19 @@ fn object_to_value(m: &Map<String, Json>) -> Result<Value, String> {
         ["amount", "currency"] => {
             if let Some(Json::String(currency)) = m.get("currency") {
                 let amount = decimal(&m["amount"], "amount")?;
-                return Money::new(amount, currency).map(Value::Money).map_err(|e| e.to_string());
+                return Money::new(amount, currency)
+                    .map(Value::Money)
+                    .map_err(|e| e.to_string());
             }
         }
         ["percent"] => return Ok(Value::Percent(decimal(&m["percent"], "percent")?.normalize())),
         ["amount", "unit"] => {
             if let Some(Json::String(unit)) = m.get("unit") {
                 let amount = decimal(&m["amount"], "amount")?.normalize();
-                return Ok(Value::Quantity(Quantity { amount, unit: unit.clone() }));
+                return Ok(Value::Quantity(Quantity {
+                    amount,
+                    unit: unit.clone(),
+                }));
             }
         }
         _ => {}
@@ -85,9 +90,9 @@ fn props(line: &Map<String, Json>) -> Result<Props, String> {
     for (key, json) in p {
         let hint = hints.and_then(|h| h.get(key)).and_then(Json::as_str);
         let value = match (hint, json) {
-            (Some("date"), Json::String(s)) => {
-                PartialDate::from_str(s).map(Value::Date).map_err(|e| format!("property `{key}`: {e}"))?
-            }
+            (Some("date"), Json::String(s)) => PartialDate::from_str(s)
+                .map(Value::Date)
+                .map_err(|e| format!("property `{key}`: {e}"))?,
             (Some("literal"), Json::String(s)) => {
                 literal::parse_literal(s).map_err(|e| format!("property `{key}`: {e}"))?
             }
@@ -113,11 +118,16 @@ fn citations(line: &Map<String, Json>) -> Result<Vec<Citation>, String> {
     items
         .iter()
         .map(|c| {
-            let source = c.get("source").and_then(Json::as_str).ok_or("a citation needs a string `source`")?;
+            let source = c
+                .get("source")
+                .and_then(Json::as_str)
+                .ok_or("a citation needs a string `source`")?;
             let line = match c.get("line") {
                 None | Some(Json::Null) => None,
                 Some(n) => Some(
-                    n.as_u64().and_then(|n| u32::try_from(n).ok()).ok_or("a citation's `line` must be a number")?,
+                    n.as_u64()
+                        .and_then(|n| u32::try_from(n).ok())
+                        .ok_or("a citation's `line` must be a number")?,
                 ),
             };
             let note = match c.get("note") {
@@ -125,7 +135,11 @@ fn citations(line: &Map<String, Json>) -> Result<Vec<Citation>, String> {
                 Some(Json::String(s)) => Some(s.clone()),
                 Some(_) => return Err("a citation's `note` must be a string".to_string()),
             };
-            Ok(Citation { source: source.to_string(), line, note })
+            Ok(Citation {
+                source: source.to_string(),
+                line,
+                note,
+            })
         })
         .collect()
 }
@@ -155,7 +169,11 @@ fn row(sink: &mut dyn Sink, text: &str, nodes: bool) -> Result<(), RowOutcome> {
             None | Some(Json::Null) => Vec::new(),
             Some(Json::Array(ls)) => ls
                 .iter()
-                .map(|l| l.as_str().map(str::to_string).ok_or_else(|| RowOutcome::Bad("labels must be strings".into())))
+                .map(|l| {
+                    l.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| RowOutcome::Bad("labels must be strings".into()))
+                })
                 .collect::<Result<Vec<_>, _>>()?,
             Some(_) => return Err(RowOutcome::Bad("`labels` must be a list".into())),
         };
@@ -163,10 +181,19 @@ fn row(sink: &mut dyn Sink, text: &str, nodes: bool) -> Result<(), RowOutcome> {
             None | Some(Json::Null) => None,
             Some(j) => Some(id_text(j).ok_or_else(|| RowOutcome::Bad("`id` must be a string or number".into()))?),
         };
-        sink.add_node(id.as_deref(), NodeRecord { labels, props, citations })
+        sink.add_node(
+            id.as_deref(),
+            NodeRecord {
+                labels,
+                props,
+                citations,
+            },
+        )
     } else {
         let end = |k: &str| {
-            line.get(k).and_then(id_text).ok_or_else(|| RowOutcome::Bad(format!("`{k}` must be a node id")))
+            line.get(k)
+                .and_then(id_text)
+                .ok_or_else(|| RowOutcome::Bad(format!("`{k}` must be a node id")))
         };
         let (start, finish) = (end("start")?, end("end")?);
         let rel_type = line
@@ -196,7 +223,7 @@ pub(crate) fn read(sink: &mut dyn Sink, path: &Path, nodes: bool) -> Result<(), 
         }
         line_no += 1;
         bytes += n as u64;
-        if line_no % 8192 == 0 {
+        if line_no.is_multiple_of(8192) {
             sink.progress(bytes);
         }
         let outcome = match std::str::from_utf8(&buf) {
@@ -229,8 +256,14 @@ mod tests {
 
     #[test]
     fn reads_domain_shapes() {
-        assert_eq!(json_to_value(&json!({"amount": "277000000", "currency": "USD"})).unwrap(), Value::Money("$277M".parse().unwrap()));
-        assert_eq!(json_to_value(&json!({"percent": "15"})).unwrap(), Value::Percent(Decimal::from(15)));
+        assert_eq!(
+            json_to_value(&json!({"amount": "277000000", "currency": "USD"})).unwrap(),
+            Value::Money("$277M".parse().unwrap())
+        );
+        assert_eq!(
+            json_to_value(&json!({"percent": "15"})).unwrap(),
+            Value::Percent(Decimal::from(15))
+        );
         assert_eq!(json_to_value(&json!(1.0)).unwrap(), Value::Float(1.0));
         assert_eq!(json_to_value(&json!(3)).unwrap(), Value::Int(3));
         assert!(matches!(json_to_value(&json!({"a": 1})).unwrap(), Value::Map(_)));

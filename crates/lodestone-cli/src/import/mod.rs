@@ -128,34 +128,55 @@ pub fn export_dir_sources(dir: &Path) -> CliResult<(Vec<Source>, Option<PathBuf>
     let entries = std::fs::read_dir(dir).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", dir.display())))?;
     let mut names: Vec<PathBuf> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
     names.sort();
-    let name = |p: &Path| p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
     let mut sources = Vec::new();
-    for p in names.iter().filter(|p| name(p).starts_with("nodes") && name(p).ends_with(".csv")) {
-        sources.push(Source::Nodes { labels: vec![], files: vec![p.clone()] });
+    for p in names
+        .iter()
+        .filter(|p| name(p).starts_with("nodes") && name(p).ends_with(".csv"))
+    {
+        sources.push(Source::Nodes {
+            labels: vec![],
+            files: vec![p.clone()],
+        });
     }
-    for p in names.iter().filter(|p| name(p).starts_with("edges") && name(p).ends_with(".csv")) {
-        sources.push(Source::Edges { rel_type: None, files: vec![p.clone()] });
+    for p in names
+        .iter()
+        .filter(|p| name(p).starts_with("edges") && name(p).ends_with(".csv"))
+    {
+        sources.push(Source::Edges {
+            rel_type: None,
+            files: vec![p.clone()],
+        });
     }
     let schema = names.iter().find(|p| name(p) == "schema.json").cloned();
     if sources.is_empty() && schema.is_none() {
-        return Err(CliError::Usage(format!("{} holds no nodes*.csv, edges*.csv or schema.json", dir.display())));
+        return Err(CliError::Usage(format!(
+            "{} holds no nodes*.csv, edges*.csv or schema.json",
+            dir.display()
+        )));
     }
     Ok((sources, schema))
 }
 
 /// Reads a `schema.json` written by the CSV export.
 pub fn read_schema_file(path: &Path) -> CliResult<SchemaFile> {
-    let text = std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
+    let text =
+        std::fs::read_to_string(path).map_err(|e| CliError::Usage(format!("cannot read {}: {e}", path.display())))?;
     let json: serde_json::Value =
         serde_json::from_str(&text).map_err(|e| CliError::Data(format!("{}: {e}", path.display())))?;
     let schema = match json.get("schema") {
-        Some(s) => serde_json::from_value(s.clone()).map_err(|e| CliError::Data(format!("{}: schema: {e}", path.display())))?,
+        Some(s) => {
+            serde_json::from_value(s.clone()).map_err(|e| CliError::Data(format!("{}: schema: {e}", path.display())))?
+        }
         None => Schema::default(),
     };
     let indexes = match json.get("indexes") {
-        Some(s) => {
-            serde_json::from_value(s.clone()).map_err(|e| CliError::Data(format!("{}: indexes: {e}", path.display())))?
-        }
+        Some(s) => serde_json::from_value(s.clone())
+            .map_err(|e| CliError::Data(format!("{}: indexes: {e}", path.display())))?,
         None => Vec::new(),
     };
     Ok(SchemaFile { schema, indexes })
@@ -208,9 +229,11 @@ impl<'a> Importer<'a> {
     fn id_value(&self, cell: &str) -> Result<Value, String> {
         match self.options.id_type {
             IdType::String => Ok(Value::String(cell.to_string())),
-            IdType::Integer => {
-                cell.trim().parse::<i64>().map(Value::Int).map_err(|_| format!("id `{cell}` is not an integer"))
-            }
+            IdType::Integer => cell
+                .trim()
+                .parse::<i64>()
+                .map(Value::Int)
+                .map_err(|_| format!("id `{cell}` is not an integer")),
         }
     }
 
@@ -221,7 +244,10 @@ impl<'a> Importer<'a> {
         Ok(match self.options.id_type {
             IdType::String => s.text.get(cell).copied(),
             IdType::Integer => {
-                let n = cell.trim().parse::<i64>().map_err(|_| format!("id `{cell}` is not an integer"))?;
+                let n = cell
+                    .trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("id `{cell}` is not an integer"))?;
                 s.ints.get(&n).copied()
             }
         })
@@ -238,11 +264,18 @@ impl<'a> Importer<'a> {
         let fresh = match self.options.id_type {
             IdType::String => s.text.insert(cell.to_string(), id).is_none(),
             IdType::Integer => {
-                let n = cell.trim().parse::<i64>().map_err(|_| format!("id `{cell}` is not an integer"))?;
+                let n = cell
+                    .trim()
+                    .parse::<i64>()
+                    .map_err(|_| format!("id `{cell}` is not an integer"))?;
                 s.ints.insert(n, id).is_none()
             }
         };
-        if fresh { Ok(()) } else { Err(format!("duplicate id `{cell}`{}", space_text(space))) }
+        if fresh {
+            Ok(())
+        } else {
+            Err(format!("duplicate id `{cell}`{}", space_text(space)))
+        }
     }
 
     fn tick(&self, reader_bytes: u64) {
@@ -291,9 +324,13 @@ impl<'a> Importer<'a> {
             .read_byte_record(&mut record)
             .map_err(|e| Stop::Fatal(CliError::Data(format!("{}: {e}", first.display()))))?;
         if !has {
-            return Err(Stop::Fatal(CliError::Data(format!("{}: empty file: expected a header line", first.display()))));
+            return Err(Stop::Fatal(CliError::Data(format!(
+                "{}: empty file: expected a header line",
+                first.display()
+            ))));
         }
-        let fields = parse_header(&record, nodes).map_err(|e| Stop::Fatal(CliError::Data(format!("{}:1: {e}", first.display()))))?;
+        let fields = parse_header(&record, nodes)
+            .map_err(|e| Stop::Fatal(CliError::Data(format!("{}:1: {e}", first.display()))))?;
         // The first reader has consumed exactly the header record and goes on from there.
         let mut first_reader = Some(header_reader);
         for (i, path) in files.iter().enumerate() {
@@ -342,7 +379,7 @@ impl<'a> Importer<'a> {
                 continue;
             }
             rows += 1;
-            if rows % 8192 == 0 {
+            if rows.is_multiple_of(8192) {
                 self.tick(record.position().map_or(0, |p| p.byte()));
             }
             let line = record.position().map_or(0, |p| p.line());
@@ -350,10 +387,18 @@ impl<'a> Importer<'a> {
                 if record.len() == 1 && record.get(0).is_some_and(|c| c.is_empty()) {
                     continue; // A blank line.
                 }
-                self.bad_row(path, line, format!("expected {} columns, found {}", fields.len(), record.len()))?;
+                self.bad_row(
+                    path,
+                    line,
+                    format!("expected {} columns, found {}", fields.len(), record.len()),
+                )?;
                 continue;
             }
-            let result = if nodes { self.node_row(&record, fields, default) } else { self.edge_row(&record, fields, default) };
+            let result = if nodes {
+                self.node_row(&record, fields, default)
+            } else {
+                self.edge_row(&record, fields, default)
+            };
             match result {
                 Ok(()) => {}
                 Err(RowError::Bad(m)) => self.bad_row(path, line, m)?,
@@ -375,7 +420,9 @@ impl<'a> Importer<'a> {
             let cell = std::str::from_utf8(bytes).map_err(|_| RowError::Bad(utf8_message(field)))?;
             match field {
                 Field::Property { key, ty } => {
-                    let v = self.parse_cell(*ty, cell).map_err(|e| RowError::Bad(format!("column `{key}`: {e}")))?;
+                    let v = self
+                        .parse_cell(*ty, cell)
+                        .map_err(|e| RowError::Bad(format!("column `{key}`: {e}")))?;
                     props.insert(key.clone(), v);
                 }
                 Field::Id { key, space } => {
@@ -404,12 +451,19 @@ impl<'a> Importer<'a> {
                 }
             }
         }
-        if let Some((space, cell)) = id {
-            if self.lookup(space, cell).map_err(RowError::Bad)?.is_some() {
-                return Err(RowError::Bad(format!("duplicate id `{cell}`{}", space_text(space))));
-            }
+        if let Some((space, cell)) = id
+            && self.lookup(space, cell).map_err(RowError::Bad)?.is_some()
+        {
+            return Err(RowError::Bad(format!("duplicate id `{cell}`{}", space_text(space))));
         }
-        let node = self.txn.create_node(NodeRecord { labels, props, citations }).map_err(RowError::Store)?;
+        let node = self
+            .txn
+            .create_node(NodeRecord {
+                labels,
+                props,
+                citations,
+            })
+            .map_err(RowError::Store)?;
         if let Some((space, cell)) = id {
             self.register(space, cell, node).map_err(RowError::Bad)?;
         }
@@ -437,12 +491,18 @@ impl<'a> Importer<'a> {
             let cell = std::str::from_utf8(bytes).map_err(|_| RowError::Bad(utf8_message(field)))?;
             match field {
                 Field::Property { key, ty } => {
-                    let v = self.parse_cell(*ty, cell).map_err(|e| RowError::Bad(format!("column `{key}`: {e}")))?;
+                    let v = self
+                        .parse_cell(*ty, cell)
+                        .map_err(|e| RowError::Bad(format!("column `{key}`: {e}")))?;
                     props.insert(key.clone(), v);
                 }
                 Field::StartId { space } | Field::EndId { space } => {
                     let found = self.lookup(space, cell).map_err(RowError::Bad)?;
-                    let which = if matches!(field, Field::StartId { .. }) { ":START_ID" } else { ":END_ID" };
+                    let which = if matches!(field, Field::StartId { .. }) {
+                        ":START_ID"
+                    } else {
+                        ":END_ID"
+                    };
                     let Some(node) = found else {
                         return Err(RowError::Bad(format!(
                             "missing endpoint: no node with id `{cell}`{} ({which})",
@@ -464,9 +524,19 @@ impl<'a> Importer<'a> {
             return Err(RowError::Bad("a relationship needs :START_ID and :END_ID".into()));
         };
         let Some(rel_type) = rel_type.filter(|t| !t.is_empty()) else {
-            return Err(RowError::Bad("no relationship type: add a :TYPE column or use --edges TYPE=FILE".into()));
+            return Err(RowError::Bad(
+                "no relationship type: add a :TYPE column or use --edges TYPE=FILE".into(),
+            ));
         };
-        self.txn.create_edge(EdgeRecord { rel_type, start, end, props, citations }).map_err(RowError::Store)?;
+        self.txn
+            .create_edge(EdgeRecord {
+                rel_type,
+                start,
+                end,
+                props,
+                citations,
+            })
+            .map_err(RowError::Store)?;
         self.summary.edges += 1;
         Ok(())
     }
@@ -485,7 +555,11 @@ fn utf8_message(field: &Field) -> String {
 }
 
 fn space_text(space: &str) -> String {
-    if space == GLOBAL_SPACE { String::new() } else { format!(" in ID space `{space}`") }
+    if space == GLOBAL_SPACE {
+        String::new()
+    } else {
+        format!(" in ID space `{space}`")
+    }
 }
 
 fn parse_header(record: &csv::ByteRecord, nodes: bool) -> Result<Vec<Field>, String> {
@@ -579,7 +653,11 @@ pub fn import(
             p.set_message("committing");
         }
         txn.commit()?;
-        Ok(Summary { skipped: bad, messages, ..summary })
+        Ok(Summary {
+            skipped: bad,
+            messages,
+            ..summary
+        })
     })();
     let flushed = db.flush();
     db.set_durability(Durability::Immediate);
@@ -593,7 +671,10 @@ pub fn import(
 }
 
 fn bad_rows_message(bad: u64, messages: &[String], options: &ImportOptions) -> String {
-    let mut m = format!("import aborted, nothing was imported: {bad} bad row{}", if bad == 1 { "" } else { "s" });
+    let mut m = format!(
+        "import aborted, nothing was imported: {bad} bad row{}",
+        if bad == 1 { "" } else { "s" }
+    );
     if !options.skip_bad && bad as usize >= options.max_errors {
         m.push_str(&format!(" (stopped after {})", options.max_errors));
     }
@@ -608,13 +689,13 @@ fn bad_rows_message(bad: u64, messages: &[String], options: &ImportOptions) -> S
 }
 
 fn run_sources(importer: &mut Importer<'_>, sources: &[Source], schema: Option<&SchemaFile>) -> Result<(), Stop> {
-    if let Some(schema) = schema {
-        if !schema.schema.is_empty() {
-            let mut merged = importer.txn.schema()?;
-            merged.nodes.extend(schema.schema.nodes.clone());
-            merged.edges.extend(schema.schema.edges.clone());
-            importer.txn.set_schema(merged)?;
-        }
+    if let Some(schema) = schema
+        && !schema.schema.is_empty()
+    {
+        let mut merged = importer.txn.schema()?;
+        merged.nodes.extend(schema.schema.nodes.clone());
+        merged.edges.extend(schema.schema.edges.clone());
+        importer.txn.set_schema(merged)?;
     }
     // Nodes first, so that relationships in any file can find their endpoints.
     for source in sources {
@@ -647,8 +728,14 @@ pub(crate) trait Sink {
     /// Adds a node, registering its id when given.
     fn add_node(&mut self, id: Option<&str>, record: NodeRecord) -> Result<(), RowOutcome>;
     /// Adds a relationship between two ids.
-    fn add_edge(&mut self, start: &str, end: &str, rel_type: String, props: Props, citations: Vec<Citation>)
-    -> Result<(), RowOutcome>;
+    fn add_edge(
+        &mut self,
+        start: &str,
+        end: &str,
+        rel_type: String,
+        props: Props,
+        citations: Vec<Citation>,
+    ) -> Result<(), RowOutcome>;
     /// Reports a bad row.
     fn bad(&mut self, path: &Path, line: u64, message: String) -> Result<(), RowOutcome>;
     /// Reports progress within the current file.
@@ -667,10 +754,10 @@ pub(crate) enum RowOutcome {
 
 impl Sink for Importer<'_> {
     fn add_node(&mut self, id: Option<&str>, record: NodeRecord) -> Result<(), RowOutcome> {
-        if let Some(id) = id {
-            if self.lookup(GLOBAL_SPACE, id).map_err(RowOutcome::Bad)?.is_some() {
-                return Err(RowOutcome::Bad(format!("duplicate id `{id}`")));
-            }
+        if let Some(id) = id
+            && self.lookup(GLOBAL_SPACE, id).map_err(RowOutcome::Bad)?.is_some()
+        {
+            return Err(RowOutcome::Bad(format!("duplicate id `{id}`")));
         }
         let node = self.txn.create_node(record).map_err(|e| RowOutcome::Stop(e.into()))?;
         if let Some(id) = id {
@@ -696,7 +783,13 @@ impl Sink for Importer<'_> {
         let start = find(self, start, "start")?;
         let end = find(self, end, "end")?;
         self.txn
-            .create_edge(EdgeRecord { rel_type, start, end, props, citations })
+            .create_edge(EdgeRecord {
+                rel_type,
+                start,
+                end,
+                props,
+                citations,
+            })
             .map_err(|e| RowOutcome::Stop(e.into()))?;
         self.summary.edges += 1;
         Ok(())

@@ -12,14 +12,95 @@ use std::sync::{Arc, RwLock};
 
 /// Keywords, functions and question forms offered by completion.
 pub const KEYWORDS: &[&str] = &[
-    "MATCH", "OPTIONAL", "WHERE", "RETURN", "WITH", "UNWIND", "AS", "CREATE", "MERGE", "ON", "SET", "REMOVE",
-    "DELETE", "DETACH", "ORDER", "BY", "ASC", "DESC", "SKIP", "LIMIT", "DISTINCT", "UNION", "ALL", "AND", "OR",
-    "XOR", "NOT", "IN", "IS", "NULL", "TRUE", "FALSE", "CASE", "WHEN", "THEN", "ELSE", "END", "STARTS", "ENDS",
-    "CONTAINS", "EXPLAIN", "PROFILE", "CITE", "SOURCE", "LINE", "NOTE", "OF", "SHOW", "SCHEMA", "NODE", "EDGE",
-    "KIND", "FAMILY", "FROM", "TO", "INDEX", "DROP", "count", "sum", "avg", "min", "max", "collect", "sources",
-    "shortestPath", "allShortestPaths", "exists", "coalesce", "size", "labels", "type", "id", "date", "toUpper",
-    "toLower", "who", "what", "funds", "owns", "supplies", "partners", "path", "conflicts", "does", "fund", "own",
-    "supply", "operate", "about",
+    "MATCH",
+    "OPTIONAL",
+    "WHERE",
+    "RETURN",
+    "WITH",
+    "UNWIND",
+    "AS",
+    "CREATE",
+    "MERGE",
+    "ON",
+    "SET",
+    "REMOVE",
+    "DELETE",
+    "DETACH",
+    "ORDER",
+    "BY",
+    "ASC",
+    "DESC",
+    "SKIP",
+    "LIMIT",
+    "DISTINCT",
+    "UNION",
+    "ALL",
+    "AND",
+    "OR",
+    "XOR",
+    "NOT",
+    "IN",
+    "IS",
+    "NULL",
+    "TRUE",
+    "FALSE",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "STARTS",
+    "ENDS",
+    "CONTAINS",
+    "EXPLAIN",
+    "PROFILE",
+    "CITE",
+    "SOURCE",
+    "LINE",
+    "NOTE",
+    "OF",
+    "SHOW",
+    "SCHEMA",
+    "NODE",
+    "EDGE",
+    "KIND",
+    "FAMILY",
+    "FROM",
+    "TO",
+    "INDEX",
+    "DROP",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "collect",
+    "sources",
+    "shortestPath",
+    "allShortestPaths",
+    "exists",
+    "coalesce",
+    "size",
+    "labels",
+    "type",
+    "id",
+    "date",
+    "toUpper",
+    "toLower",
+    "who",
+    "what",
+    "funds",
+    "owns",
+    "supplies",
+    "partners",
+    "path",
+    "conflicts",
+    "does",
+    "fund",
+    "own",
+    "supply",
+    "operate",
+    "about",
 ];
 
 /// The shell's commands with a one-line description each.
@@ -29,9 +110,15 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":format", ":format table|json|csv|markdown — how results are shown"),
     (":timing", "toggle compile and execute times"),
     (":params", "list the parameters"),
-    (":param", ":param name => value — set a parameter (:param name => null removes it)"),
+    (
+        ":param",
+        ":param name => value — set a parameter (:param name => null removes it)",
+    ),
     (":why", "sources of the last answer"),
-    (":explain", ":explain [statement] — the plan of a statement (default: the last one)"),
+    (
+        ":explain",
+        ":explain [statement] — the plan of a statement (default: the last one)",
+    ),
     (":read", ":read FILE — run a script file"),
     (":viz", ":viz FILE.svg|png|dot — draw the last answer"),
     (":rows", ":rows N|all — how many rows to show before truncating"),
@@ -77,7 +164,11 @@ impl Words {
             }
         }
         let nodes = read.all_nodes().unwrap_or_default();
-        let limit = if nodes.len() as u64 <= FULL_SCAN { nodes.len() } else { SAMPLE };
+        let limit = if nodes.len() as u64 <= FULL_SCAN {
+            nodes.len()
+        } else {
+            SAMPLE
+        };
         for id in nodes.into_iter().take(limit) {
             let Ok(Some(rec)) = read.node(id) else { continue };
             w.keys.extend(rec.props.keys().cloned());
@@ -85,7 +176,8 @@ impl Words {
                 w.names.insert(name.clone());
             }
             if let Some(Value::List(aliases)) = rec.props.get("aliases") {
-                w.names.extend(aliases.iter().filter_map(|a| a.as_str().map(str::to_string)));
+                w.names
+                    .extend(aliases.iter().filter_map(|a| a.as_str().map(str::to_string)));
             }
         }
         for id in read.all_edges().unwrap_or_default().into_iter().take(SAMPLE) {
@@ -107,7 +199,10 @@ pub struct LodeHelper {
 impl LodeHelper {
     /// A helper completing from `words`.
     pub fn new(words: Arc<RwLock<Words>>) -> Self {
-        LodeHelper { words, files: FilenameCompleter::new() }
+        LodeHelper {
+            words,
+            files: FilenameCompleter::new(),
+        }
     }
 }
 
@@ -129,12 +224,18 @@ fn matching<'a>(items: impl Iterator<Item = &'a String>, prefix: &str) -> Vec<Pa
     let lower = prefix.to_lowercase();
     items
         .filter(|s| s.to_lowercase().starts_with(&lower))
-        .map(|s| Pair { display: s.clone(), replacement: s.clone() })
+        .map(|s| Pair {
+            display: s.clone(),
+            replacement: s.clone(),
+        })
         .collect()
 }
 
 fn quote_if_needed(name: &str) -> String {
-    if name.chars().all(|c| c.is_alphanumeric() || c == ' ' || c == '_' || c == '.' || c == '-') {
+    if name
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == ' ' || c == '_' || c == '.' || c == '-')
+    {
         name.to_string()
     } else {
         format!("\"{}\"", name.replace('"', "\\\""))
@@ -150,20 +251,34 @@ pub fn complete_at(words: &Words, line: &str, pos: usize) -> (usize, Vec<Pair>) 
         let pairs = COMMANDS
             .iter()
             .filter(|(c, _)| c.starts_with(trimmed))
-            .map(|(c, _)| Pair { display: c.to_string(), replacement: c.to_string() })
+            .map(|(c, _)| Pair {
+                display: c.to_string(),
+                replacement: c.to_string(),
+            })
             .collect();
         return (start, pairs);
     }
     // In a question, complete the entity's (possibly several-word) name.
     if split::is_question(trimmed) {
         let lower = before.to_ascii_lowercase();
-        if let Some(slot) = ENTITY_SLOTS.iter().filter_map(|p| lower.rfind(p).map(|i| i + p.len())).max() {
+        if let Some(slot) = ENTITY_SLOTS
+            .iter()
+            .filter_map(|p| lower.rfind(p).map(|i| i + p.len()))
+            .max()
+        {
             let partial = before[slot..].trim_start_matches(['"', '\'']);
             let start = before.len() - partial.len();
-            let start = if before[slot..].starts_with(['"', '\'']) { slot } else { start };
+            let start = if before[slot..].starts_with(['"', '\'']) {
+                slot
+            } else {
+                start
+            };
             let pairs: Vec<Pair> = matching(words.names.iter(), partial)
                 .into_iter()
-                .map(|p| Pair { replacement: quote_if_needed(&p.replacement), display: p.display })
+                .map(|p| Pair {
+                    replacement: quote_if_needed(&p.replacement),
+                    display: p.display,
+                })
                 .collect();
             if !pairs.is_empty() || !partial.is_empty() {
                 return (start, pairs);
@@ -191,7 +306,11 @@ pub fn complete_at(words: &Words, line: &str, pos: usize) -> (usize, Vec<Pair>) 
                 .iter()
                 .map(|k| {
                     let all_upper = k.chars().all(|c| !c.is_lowercase());
-                    if lower_typed && all_upper { k.to_lowercase() } else { k.to_string() }
+                    if lower_typed && all_upper {
+                        k.to_lowercase()
+                    } else {
+                        k.to_string()
+                    }
                 })
                 .collect();
             let mut p = matching(keywords.iter(), word);
@@ -200,7 +319,10 @@ pub fn complete_at(words: &Words, line: &str, pos: usize) -> (usize, Vec<Pair>) 
         }
     };
     let mut seen = BTreeSet::new();
-    let pairs = pairs.into_iter().filter(|p| seen.insert(p.replacement.clone())).collect();
+    let pairs = pairs
+        .into_iter()
+        .filter(|p| seen.insert(p.replacement.clone()))
+        .collect();
     (start, pairs)
 }
 
@@ -269,6 +391,9 @@ mod tests {
     fn completes_entity_names_in_questions() {
         assert_eq!(replacements("who funds Round"), (10, vec!["Round Top".to_string()]));
         assert_eq!(replacements("who funds round t"), (10, vec!["Round Top".to_string()]));
-        assert_eq!(replacements("path from MP Materials to Ro"), (26, vec!["Round Top".to_string()]));
+        assert_eq!(
+            replacements("path from MP Materials to Ro"),
+            (26, vec!["Round Top".to_string()])
+        );
     }
 }

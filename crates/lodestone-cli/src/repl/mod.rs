@@ -6,7 +6,7 @@ pub mod helper;
 
 use crate::app::{Session, terminal_width};
 use crate::format::{Format, RenderOptions, render};
-use crate::report::{CliError, CliResult, render_error};
+use crate::report::{CliError, CliResult, render_error, whole};
 use crate::style::Style;
 use crate::{home, script, split, viz};
 use helper::{COMMANDS, LodeHelper, Words};
@@ -124,21 +124,33 @@ fn ms(d: std::time::Duration) -> String {
 
 impl Repl {
     fn render_options(&self) -> RenderOptions {
-        RenderOptions { max_rows: self.max_rows, max_cell: Some(MAX_CELL), width: terminal_width(), style: self.out }
+        RenderOptions {
+            max_rows: self.max_rows,
+            max_cell: Some(MAX_CELL),
+            width: terminal_width(),
+            style: self.out,
+        }
     }
 
     fn show(&self, out: &Output) {
         print(&render(out, self.format, &self.render_options()));
         if self.timing {
-            println!("{}", self.out.dim(&format!("compile {}, execute {}", ms(out.compile_time), ms(out.exec_time))));
+            println!(
+                "{}",
+                self.out.dim(&format!(
+                    "compile {}, execute {}",
+                    ms(out.compile_time),
+                    ms(out.exec_time)
+                ))
+            );
         }
     }
 
     fn after_write(&self, out: &Output) {
-        if !out.counters.is_empty() {
-            if let Ok(mut w) = self.words.write() {
-                *w = Words::load(&self.db);
-            }
+        if !out.counters.is_empty()
+            && let Ok(mut w) = self.words.write()
+        {
+            *w = Words::load(&self.db);
         }
     }
 
@@ -162,7 +174,7 @@ impl Repl {
                     self.after_write(&out);
                     self.last = Some((text.to_string(), out));
                 }
-                Err(e) => eprintln!("{}", render_error(&e, None, self.err)),
+                Err(e) => eprintln!("{}", render_error(&e, None, self.err, whole(text))),
             }
         } else {
             self.script("input", input);
@@ -180,18 +192,26 @@ impl Repl {
         script::run_script(&self.db, name, text, &self.options, false, self.err, |out| {
             print(&render(out, format, &options));
             if timing {
-                println!("{}", style.dim(&format!("compile {}, execute {}", ms(out.compile_time), ms(out.exec_time))));
+                println!(
+                    "{}",
+                    style.dim(&format!(
+                        "compile {}, execute {}",
+                        ms(out.compile_time),
+                        ms(out.exec_time)
+                    ))
+                );
             }
             wrote |= !out.counters.is_empty();
             last = Some(out.clone());
         });
-        if wrote {
-            if let Ok(mut w) = self.words.write() {
-                *w = Words::load(&self.db);
-            }
+        if wrote && let Ok(mut w) = self.words.write() {
+            *w = Words::load(&self.db);
         }
         if let Some(out) = last {
-            let stmt = split::split(text).last().map(|p| text[p.start..p.end].to_string()).unwrap_or_default();
+            let stmt = split::split(text)
+                .last()
+                .map(|p| text[p.start..p.end].to_string())
+                .unwrap_or_default();
             self.last = Some((stmt, out));
         }
     }
@@ -261,11 +281,18 @@ impl Repl {
             }
             ":viz" => self.viz(rest),
             other => {
-                let close: Vec<&str> = COMMANDS.iter().map(|(c, _)| *c).filter(|c| c.starts_with(other)).collect();
+                let close: Vec<&str> = COMMANDS
+                    .iter()
+                    .map(|(c, _)| *c)
+                    .filter(|c| c.starts_with(other))
+                    .collect();
                 if close.is_empty() {
                     self.fail(&format!("unknown command `{other}`; :help lists the commands"));
                 } else {
-                    self.fail(&format!("unknown command `{other}`; did you mean {}?", close.join(" or ")));
+                    self.fail(&format!(
+                        "unknown command `{other}`; did you mean {}?",
+                        close.join(" or ")
+                    ));
                 }
             }
         }
@@ -322,12 +349,26 @@ impl Repl {
                 s.push_str(&format!("{} nodes, {} relationships\n", stats.nodes, stats.edges));
                 if !stats.labels.is_empty() {
                     s.push_str("labels: ");
-                    s.push_str(&stats.labels.iter().map(|(k, n)| format!("{k} ({n})")).collect::<Vec<_>>().join(", "));
+                    s.push_str(
+                        &stats
+                            .labels
+                            .iter()
+                            .map(|(k, n)| format!("{k} ({n})"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    );
                     s.push('\n');
                 }
                 if !stats.types.is_empty() {
                     s.push_str("relationship types: ");
-                    s.push_str(&stats.types.iter().map(|(k, n)| format!("{k} ({n})")).collect::<Vec<_>>().join(", "));
+                    s.push_str(
+                        &stats
+                            .types
+                            .iter()
+                            .map(|(k, n)| format!("{k} ({n})"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    );
                     s.push('\n');
                 }
                 print(&s);
@@ -375,7 +416,7 @@ impl Repl {
                     self.show(&out);
                 }
             }
-            Err(e) => eprintln!("{}", render_error(&e, None, self.err)),
+            Err(e) => eprintln!("{}", render_error(&e, None, self.err, whole(&text))),
         }
     }
 
@@ -384,25 +425,32 @@ impl Repl {
             self.note("no answer to draw yet");
             return;
         };
-        let path = if rest.is_empty() { PathBuf::from("answer.svg") } else { PathBuf::from(rest) };
+        let path = if rest.is_empty() {
+            PathBuf::from("answer.svg")
+        } else {
+            PathBuf::from(rest)
+        };
         let result = viz::subgraph(&self.db, out).and_then(|g| {
             if g.nodes.is_empty() {
-                return Err(CliError::Data("the last answer has no nodes or relationships to draw".into()));
+                return Err(CliError::Data(
+                    "the last answer has no nodes or relationships to draw".into(),
+                ));
             }
             let n = (g.nodes.len(), g.edges.len());
             viz::draw(&g, &path).map(|d| (d, n))
         });
         match result {
-            Ok((drawn, (nodes, edges))) => {
-                self.note(&format!("wrote {} ({nodes} nodes, {edges} relationships)", drawn.path.display()))
-            }
+            Ok((drawn, (nodes, edges))) => self.note(&format!(
+                "wrote {} ({nodes} nodes, {edges} relationships)",
+                drawn.path.display()
+            )),
             Err(e) => self.fail(&e.to_string()),
         }
     }
 }
 
 /// The citations of every node and relationship in an answer, as text.
-pub fn why_text(db: &Database, out: &Output) -> Result<String, lodestone::Error> {
+pub fn why_text(db: &Database, out: &Output) -> CliResult<String> {
     let mut nodes = BTreeSet::new();
     let mut edges = BTreeSet::new();
     fn walk(v: &Value, nodes: &mut BTreeSet<u64>, edges: &mut BTreeSet<u64>) {
@@ -454,8 +502,14 @@ pub fn why_text(db: &Database, out: &Output) -> Result<String, lodestone::Error>
     }
     for id in edges {
         if let Some(rec) = read.edge(lodestone::EdgeId(id))? {
-            let start = read.node(rec.start)?.map(|n| name_of(&n.props, rec.start.0)).unwrap_or_default();
-            let end = read.node(rec.end)?.map(|n| name_of(&n.props, rec.end.0)).unwrap_or_default();
+            let start = read
+                .node(rec.start)?
+                .map(|n| name_of(&n.props, rec.start.0))
+                .unwrap_or_default();
+            let end = read
+                .node(rec.end)?
+                .map(|n| name_of(&n.props, rec.end.0))
+                .unwrap_or_default();
             s.push_str(&format!("({start})-[:{}]->({end})\n", rec.rel_type));
             if rec.citations.is_empty() {
                 s.push_str("  no sources recorded\n");

@@ -93,7 +93,10 @@ fn slice_bound(v: Option<Value>, len: usize, default: i64) -> QueryResult<Option
         None => Ok(Some(default)),
         Some(Value::Null) => Ok(None),
         Some(Value::Int(i)) => Ok(Some(if i < 0 { (len + i).max(0) } else { i.min(len) })),
-        Some(other) => Err(type_error(format!("list slice bounds must be integers, got {}", kind_name(&other)))),
+        Some(other) => Err(type_error(format!(
+            "list slice bounds must be integers, got {}",
+            kind_name(&other)
+        ))),
     }
 }
 
@@ -133,13 +136,21 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
             let i = eval(idx, ctx, row)?;
             match (&t, &i) {
                 (Value::Null, _) | (_, Value::Null) => Value::Null,
-                (Value::List(items), Value::Int(n)) => index_of(*n, items.len()).map_or(Value::Null, |j| items[j].clone()),
+                (Value::List(items), Value::Int(n)) => {
+                    index_of(*n, items.len()).map_or(Value::Null, |j| items[j].clone())
+                }
                 (Value::List(_), other) => {
-                    return Err(type_error(format!("list index must be an integer, got {}", kind_name(other))));
+                    return Err(type_error(format!(
+                        "list index must be an integer, got {}",
+                        kind_name(other)
+                    )));
                 }
                 (Value::Map(_) | Value::Node(_) | Value::Edge(_), Value::String(k)) => property(ctx, &t, k)?,
                 (Value::Map(_) | Value::Node(_) | Value::Edge(_), other) => {
-                    return Err(type_error(format!("map key must be a string, got {}", kind_name(other))));
+                    return Err(type_error(format!(
+                        "map key must be a string, got {}",
+                        kind_name(other)
+                    )));
                 }
                 (other, _) => return Err(type_error(format!("cannot index into {}", kind_name(other)))),
             }
@@ -297,10 +308,10 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
             let res: QueryResult<()> = (|| {
                 for item in items {
                     row[*slot] = item;
-                    if let Some(f) = filter {
-                        if !eval_pred(f, ctx, row)? {
-                            continue;
-                        }
+                    if let Some(f) = filter
+                        && !eval_pred(f, ctx, row)?
+                    {
+                        continue;
                     }
                     match map {
                         Some(m) => out.push(eval(m, ctx, row)?),
@@ -431,7 +442,10 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
                 if m.is_null() {
                     return Ok(Value::Bool(false));
                 }
-                return Err(type_error(format!("expected a map of properties, got {}", kind_name(&m))));
+                return Err(type_error(format!(
+                    "expected a map of properties, got {}",
+                    kind_name(&m)
+                )));
             };
             for (k, want) in &m {
                 let have = property(ctx, &t, k)?;

@@ -4,9 +4,7 @@ use super::Ctx;
 use super::values::{decimal_to_value, kind_name, node_val};
 use crate::plan::Func;
 use crate::{QueryError, QueryResult};
-use lodestone_model::{
-    Citation, Decimal, EdgeValue, Money, NodeValue, PartialDate, PathValue, Value,
-};
+use lodestone_model::{Citation, Decimal, EdgeValue, Money, NodeValue, PartialDate, PathValue, Value};
 use rust_decimal::prelude::FromPrimitive;
 use std::collections::{BTreeMap, HashSet};
 use std::str::FromStr;
@@ -38,7 +36,12 @@ fn str_fn(name: &str, v: &Value, f: impl FnOnce(&str) -> Value) -> QueryResult<V
     }
 }
 
-fn num_fn(name: &str, v: &Value, fi: impl FnOnce(i64) -> QueryResult<Value>, ff: impl FnOnce(f64) -> Value) -> QueryResult<Value> {
+fn num_fn(
+    name: &str,
+    v: &Value,
+    fi: impl FnOnce(i64) -> QueryResult<Value>,
+    ff: impl FnOnce(f64) -> Value,
+) -> QueryResult<Value> {
     match v {
         Value::Null => Ok(Value::Null),
         Value::Int(i) => fi(*i),
@@ -51,10 +54,7 @@ fn citation_value(c: &Citation) -> Value {
     let mut m = BTreeMap::new();
     m.insert("source".to_string(), Value::String(c.source.clone()));
     m.insert("line".to_string(), c.line.map_or(Value::Null, |l| Value::Int(l as i64)));
-    m.insert(
-        "note".to_string(),
-        c.note.clone().map_or(Value::Null, Value::String),
-    );
+    m.insert("note".to_string(), c.note.clone().map_or(Value::Null, Value::String));
     Value::Map(m)
 }
 
@@ -254,9 +254,13 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
         Func::ToString => match &a0 {
             Value::Null => Value::Null,
             Value::String(s) => Value::String(s.clone()),
-            Value::Int(_) | Value::Float(_) | Value::Bool(_) | Value::Date(_) | Value::Money(_) | Value::Percent(_) | Value::Quantity(_) => {
-                Value::String(a0.to_plain_string())
-            }
+            Value::Int(_)
+            | Value::Float(_)
+            | Value::Bool(_)
+            | Value::Date(_)
+            | Value::Money(_)
+            | Value::Percent(_)
+            | Value::Quantity(_) => Value::String(a0.to_plain_string()),
             other => return Err(expect("toString", "a number, boolean, string or domain value", other)),
         },
         Func::ToInteger => to_integer(&a0)?,
@@ -351,7 +355,12 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
             )?,
         },
         Func::Ceil => num_fn("ceil", &a0, |i| Ok(Value::Float(i as f64)), |x| Value::Float(x.ceil()))?,
-        Func::Floor => num_fn("floor", &a0, |i| Ok(Value::Float(i as f64)), |x| Value::Float(x.floor()))?,
+        Func::Floor => num_fn(
+            "floor",
+            &a0,
+            |i| Ok(Value::Float(i as f64)),
+            |x| Value::Float(x.floor()),
+        )?,
         Func::Round => {
             if args.len() > 1 {
                 let digits = int_arg("round", &args[1])?;
@@ -363,19 +372,52 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
                     |x| Value::Float(round_half_away(x * factor) / factor),
                 )?
             } else {
-                num_fn("round", &a0, |i| Ok(Value::Float(i as f64)), |x| Value::Float(round_half_away(x)))?
+                num_fn(
+                    "round",
+                    &a0,
+                    |i| Ok(Value::Float(i as f64)),
+                    |x| Value::Float(round_half_away(x)),
+                )?
             }
         }
         Func::Sign => num_fn(
             "sign",
             &a0,
             |i| Ok(Value::Int(i.signum())),
-            |x| Value::Int(if x > 0.0 { 1 } else if x < 0.0 { -1 } else { 0 }),
+            |x| {
+                Value::Int(if x > 0.0 {
+                    1
+                } else if x < 0.0 {
+                    -1
+                } else {
+                    0
+                })
+            },
         )?,
-        Func::Sqrt => num_fn("sqrt", &a0, |i| Ok(Value::Float((i as f64).sqrt())), |x| Value::Float(x.sqrt()))?,
-        Func::Exp => num_fn("exp", &a0, |i| Ok(Value::Float((i as f64).exp())), |x| Value::Float(x.exp()))?,
-        Func::Log => num_fn("log", &a0, |i| Ok(Value::Float((i as f64).ln())), |x| Value::Float(x.ln()))?,
-        Func::Log10 => num_fn("log10", &a0, |i| Ok(Value::Float((i as f64).log10())), |x| Value::Float(x.log10()))?,
+        Func::Sqrt => num_fn(
+            "sqrt",
+            &a0,
+            |i| Ok(Value::Float((i as f64).sqrt())),
+            |x| Value::Float(x.sqrt()),
+        )?,
+        Func::Exp => num_fn(
+            "exp",
+            &a0,
+            |i| Ok(Value::Float((i as f64).exp())),
+            |x| Value::Float(x.exp()),
+        )?,
+        Func::Log => num_fn(
+            "log",
+            &a0,
+            |i| Ok(Value::Float((i as f64).ln())),
+            |x| Value::Float(x.ln()),
+        )?,
+        Func::Log10 => num_fn(
+            "log10",
+            &a0,
+            |i| Ok(Value::Float((i as f64).log10())),
+            |x| Value::Float(x.log10()),
+        )?,
         Func::Pi => Value::Float(std::f64::consts::PI),
         Func::E => Value::Float(std::f64::consts::E),
         Func::Range => {
@@ -393,7 +435,7 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
             } else {
                 ((end as i128 - start as i128) / step as i128 + 1) as u128
             };
-            if count > 100_000_000 {
+            if count > 10_000_000 {
                 return Err(arg_error(format!("range() would produce {count} elements")));
             }
             let mut out = Vec::with_capacity(count as usize);
@@ -438,8 +480,9 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
             };
             let amount = match &a0 {
                 Value::Int(i) => Decimal::from(*i),
-                Value::Float(x) => Decimal::from_f64(*x)
-                    .ok_or_else(|| arg_error(format!("money() cannot represent {x}")))?,
+                Value::Float(x) => {
+                    Decimal::from_f64(*x).ok_or_else(|| arg_error(format!("money() cannot represent {x}")))?
+                }
                 Value::String(s) => Money::parse_amount(s)?,
                 Value::Money(m) => m.amount,
                 other => return Err(expect("money", "a number or string amount", other)),

@@ -129,12 +129,12 @@ impl<'g> Ctx<'g> {
         if self.cancel.is_cancelled() {
             return Err(QueryError::Cancelled);
         }
-        if let Some(t) = self.timeout {
-            if self.started.elapsed() > t {
-                return Err(QueryError::TimeLimit {
-                    millis: t.as_millis() as u64,
-                });
-            }
+        if let Some(t) = self.timeout
+            && self.started.elapsed() > t
+        {
+            return Err(QueryError::TimeLimit {
+                millis: t.as_millis() as u64,
+            });
         }
         Ok(())
     }
@@ -144,10 +144,10 @@ impl<'g> Ctx<'g> {
     pub(crate) fn emitted(&mut self, id: usize) -> QueryResult<()> {
         let s = &mut self.stats[id];
         s.rows += 1;
-        if let Some(max) = self.max_rows {
-            if s.rows > max {
-                return Err(QueryError::RowLimit { limit: max });
-            }
+        if let Some(max) = self.max_rows
+            && s.rows > max
+        {
+            return Err(QueryError::RowLimit { limit: max });
         }
         self.tick()
     }

@@ -223,10 +223,10 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             let v = eval(value, ctx, row)?;
             let mut ids = Vec::new();
             let mut push = |v: &Value| {
-                if let Value::Int(i) = v {
-                    if *i >= 0 {
-                        ids.push(NodeId(*i as u64));
-                    }
+                if let Value::Int(i) = v
+                    && *i >= 0
+                {
+                    ids.push(NodeId(*i as u64));
                 }
             };
             match &v {
@@ -286,7 +286,11 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
                     if !*into && !node_ok(ctx, reached, &walk.to_labels)? {
                         continue;
                     }
-                    let (s, e) = if x.outgoing { (origin, reached) } else { (reached, origin) };
+                    let (s, e) = if x.outgoing {
+                        (origin, reached)
+                    } else {
+                        (reached, origin)
+                    };
                     row[*rel] = edge_val(x.edge, s, e);
                     if !*into {
                         row[*to] = node_val(reached);
@@ -464,22 +468,20 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             })?;
             Ok(if stopped_above { Flow::Stop } else { Flow::Go })
         }
-        OpKind::Unwind { expr, slot } => for_each_input(op, ctx, row, &mut |ctx, row| {
-            match eval(expr, ctx, row)? {
-                Value::Null => Ok(Flow::Go),
-                Value::List(items) => {
-                    for item in items {
-                        row[*slot] = item;
-                        if emit(id, ctx, row, sink)? == Flow::Stop {
-                            return Ok(Flow::Stop);
-                        }
+        OpKind::Unwind { expr, slot } => for_each_input(op, ctx, row, &mut |ctx, row| match eval(expr, ctx, row)? {
+            Value::Null => Ok(Flow::Go),
+            Value::List(items) => {
+                for item in items {
+                    row[*slot] = item;
+                    if emit(id, ctx, row, sink)? == Flow::Stop {
+                        return Ok(Flow::Stop);
                     }
-                    Ok(Flow::Go)
                 }
-                other => {
-                    row[*slot] = other;
-                    emit(id, ctx, row, sink)
-                }
+                Ok(Flow::Go)
+            }
+            other => {
+                row[*slot] = other;
+                emit(id, ctx, row, sink)
             }
         }),
         OpKind::Eager => {
@@ -664,10 +666,10 @@ fn run_aggregate<'g>(
             if v.is_null() {
                 continue;
             }
-            if let Some(seen) = &mut group.seen[i] {
-                if !seen.insert(super::values::Key1(v.clone())) {
-                    continue;
-                }
+            if let Some(seen) = &mut group.seen[i]
+                && !seen.insert(super::values::Key1(v.clone()))
+            {
+                continue;
             }
             group.accs[i].add(v)?;
         }

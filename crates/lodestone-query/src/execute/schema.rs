@@ -151,11 +151,7 @@ pub(crate) fn apply(w: &mut dyn GraphWrite, s: &SchemaStatement) -> QueryResult<
             if !removed {
                 return Err(semantic(
                     "UnknownKind",
-                    format!(
-                        "there is no {} kind {}",
-                        if *edge { "edge" } else { "node" },
-                        name.name
-                    ),
+                    format!("there is no {} kind {}", if *edge { "edge" } else { "node" }, name.name),
                     name.span,
                 ));
             }

@@ -428,10 +428,10 @@ pub(crate) fn truth(v: &Value) -> QueryResult<Option<bool>> {
 /// Decimal to an integer or float value (integers when exact).
 pub(crate) fn decimal_to_value(d: Decimal) -> Value {
     let n = d.normalize();
-    if n.scale() == 0 {
-        if let Some(i) = n.to_i64() {
-            return Value::Int(i);
-        }
+    if n.scale() == 0
+        && let Some(i) = n.to_i64()
+    {
+        return Value::Int(i);
     }
     Value::Float(n.to_f64().unwrap_or(f64::NAN))
 }
@@ -456,9 +456,14 @@ mod tests {
         assert_eq!(arith(Arith::Add, m("$1M"), m("$2M")).unwrap().to_string(), "USD 3M");
         let err = arith(Arith::Add, m("$1M"), m("EUR 2M")).unwrap_err().to_string();
         assert!(err.contains("USD") && err.contains("EUR"), "{err}");
-        assert_eq!(arith(Arith::Mul, m("$1M"), Value::Int(3)).unwrap().to_string(), "USD 3M");
         assert_eq!(
-            arith(Arith::Mul, m("$200M"), Value::Percent(Decimal::from(15))).unwrap().to_string(),
+            arith(Arith::Mul, m("$1M"), Value::Int(3)).unwrap().to_string(),
+            "USD 3M"
+        );
+        assert_eq!(
+            arith(Arith::Mul, m("$200M"), Value::Percent(Decimal::from(15)))
+                .unwrap()
+                .to_string(),
             "USD 30M"
         );
     }

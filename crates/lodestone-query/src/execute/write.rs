@@ -36,7 +36,10 @@ fn to_props(v: Value) -> QueryResult<Props> {
             }
             Ok(out)
         }
-        other => Err(type_error(format!("expected a map of properties, got {}", kind_name(&other)))),
+        other => Err(type_error(format!(
+            "expected a map of properties, got {}",
+            kind_name(&other)
+        ))),
     }
 }
 
@@ -44,10 +47,7 @@ fn check_storable(key: &str, v: &Value) -> QueryResult<()> {
     if v.is_storable() {
         Ok(())
     } else {
-        Err(type_error(format!(
-            "property `{key}` cannot hold a {}",
-            kind_name(v)
-        )))
+        Err(type_error(format!("property `{key}` cannot hold a {}", kind_name(v))))
     }
 }
 
@@ -75,7 +75,10 @@ pub(super) fn create(ctx: &mut Ctx, spec: &CreateSpec, row: &mut Row) -> QueryRe
         let props = props_of(ctx, &r.props, row)?;
         let (Some(s), Some(e)) = (slot_node(row, r.start), slot_node(row, r.end)) else {
             return Err(QueryError::Argument {
-                message: format!("cannot create a {} relationship with a missing (null) endpoint", r.rel_type),
+                message: format!(
+                    "cannot create a {} relationship with a missing (null) endpoint",
+                    r.rel_type
+                ),
                 span: None,
             });
         };
@@ -211,7 +214,8 @@ pub(super) fn apply_set(ctx: &mut Ctx, items: &[SetOp], row: &mut Row) -> QueryR
                 let mut changed = 0u64;
                 update_props(ctx, &t, &mut |props| {
                     if replace {
-                        let keep: BTreeSet<&String> = new.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k).collect();
+                        let keep: BTreeSet<&String> =
+                            new.iter().filter(|(_, v)| !v.is_null()).map(|(k, _)| k).collect();
                         let before = props.len();
                         props.retain(|k, _| keep.contains(k));
                         changed += (before - props.len()) as u64;
@@ -234,7 +238,10 @@ pub(super) fn apply_set(ctx: &mut Ctx, items: &[SetOp], row: &mut Row) -> QueryR
                     Value::Null => continue,
                     Value::Node(n) => n.id,
                     other => {
-                        return Err(type_error(format!("SET of labels expects a node, got {}", kind_name(&other))));
+                        return Err(type_error(format!(
+                            "SET of labels expects a node, got {}",
+                            kind_name(&other)
+                        )));
                     }
                 };
                 let Some(rec) = ctx.node_record(id)? else {
@@ -334,23 +341,23 @@ fn cite_one(ctx: &mut Ctx, v: &Value, c: &Citation) -> QueryResult<()> {
     match v {
         Value::Null => {}
         Value::Node(n) => {
-            if let Some(rec) = ctx.node_record(n.id)? {
-                if !rec.citations.contains(c) {
-                    let mut rec = (*rec).clone();
-                    rec.citations.push(c.clone());
-                    ctx.write()?.update_node(n.id, rec)?;
-                    ctx.forget_node(n.id);
-                }
+            if let Some(rec) = ctx.node_record(n.id)?
+                && !rec.citations.contains(c)
+            {
+                let mut rec = (*rec).clone();
+                rec.citations.push(c.clone());
+                ctx.write()?.update_node(n.id, rec)?;
+                ctx.forget_node(n.id);
             }
         }
         Value::Edge(e) => {
-            if let Some(rec) = ctx.edge_record(e.id)? {
-                if !rec.citations.contains(c) {
-                    let mut rec = (*rec).clone();
-                    rec.citations.push(c.clone());
-                    ctx.write()?.update_edge(e.id, rec)?;
-                    ctx.forget_edge(e.id);
-                }
+            if let Some(rec) = ctx.edge_record(e.id)?
+                && !rec.citations.contains(c)
+            {
+                let mut rec = (*rec).clone();
+                rec.citations.push(c.clone());
+                ctx.write()?.update_edge(e.id, rec)?;
+                ctx.forget_edge(e.id);
             }
         }
         Value::Path(p) => {
@@ -452,11 +459,10 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
                 }
                 if *detach {
                     let mut attached = Vec::new();
-                    ctx.read()
-                        .expand(n, lodestone_model::Direction::Both, &[], &mut |a| {
-                            attached.push(a.edge);
-                            std::ops::ControlFlow::Continue(())
-                        })?;
+                    ctx.read().expand(n, lodestone_model::Direction::Both, &[], &mut |a| {
+                        attached.push(a.edge);
+                        std::ops::ControlFlow::Continue(())
+                    })?;
                     ctx.counters.relationships_deleted += attached.len() as u64;
                     for e in attached {
                         ctx.forget_edge(e);
@@ -484,7 +490,12 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
         } => for_each_input(op, ctx, row, &mut |ctx, row| {
             let src = match eval(source, ctx, row)? {
                 Value::String(s) => s,
-                other => return Err(type_error(format!("CITE SOURCE expects a string, got {}", kind_name(&other)))),
+                other => {
+                    return Err(type_error(format!(
+                        "CITE SOURCE expects a string, got {}",
+                        kind_name(&other)
+                    )));
+                }
             };
             let line = match line {
                 None => None,
@@ -494,7 +505,12 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
                         message: format!("CITE LINE must be a positive line number, got {i}"),
                         span: None,
                     })?),
-                    other => return Err(type_error(format!("CITE LINE expects an integer, got {}", kind_name(&other)))),
+                    other => {
+                        return Err(type_error(format!(
+                            "CITE LINE expects an integer, got {}",
+                            kind_name(&other)
+                        )));
+                    }
                 },
             };
             let note = match note {
@@ -502,7 +518,12 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
                 Some(e) => match eval(e, ctx, row)? {
                     Value::Null => None,
                     Value::String(s) => Some(s),
-                    other => return Err(type_error(format!("CITE NOTE expects a string, got {}", kind_name(&other)))),
+                    other => {
+                        return Err(type_error(format!(
+                            "CITE NOTE expects a string, got {}",
+                            kind_name(&other)
+                        )));
+                    }
                 },
             };
             let c = Citation {

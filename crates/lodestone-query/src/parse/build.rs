@@ -933,7 +933,8 @@ impl Builder {
                     let span = Span::new(l.span.start, r.span.end);
                     if p != prec::CMP {
                         let depth = l.depth.max(r.depth) + 1;
-                        let (e, d) = self.node(ExprKind::Binary(kind, Box::new(l.expr), Box::new(r.expr)), span, depth)?;
+                        let (e, d) =
+                            self.node(ExprKind::Binary(kind, Box::new(l.expr), Box::new(r.expr)), span, depth)?;
                         Item::new(e, d, span)
                     } else {
                         // `a < b < c` is `a < b AND b < c`: the shared operand is repeated.
@@ -947,7 +948,11 @@ impl Builder {
                                     mid_depth.max(r.depth) + 1,
                                 )?;
                                 let depth = l.depth.max(cd) + 1;
-                                self.node(ExprKind::Binary(BinaryOp::And, Box::new(l.expr), Box::new(c)), span, depth)?
+                                self.node(
+                                    ExprKind::Binary(BinaryOp::And, Box::new(l.expr), Box::new(c)),
+                                    span,
+                                    depth,
+                                )?
                             }
                             None => {
                                 let depth = l.depth.max(r.depth) + 1;
@@ -1099,8 +1104,7 @@ impl Builder {
             }
             Rule::percent_literal => {
                 let digits = &text[..text.len() - 1];
-                let v = Decimal::from_str(digits)
-                    .map_err(|_| syntax(format!("invalid percentage `{text}`"), span))?;
+                let v = Decimal::from_str(digits).map_err(|_| syntax(format!("invalid percentage `{text}`"), span))?;
                 Literal::Percent(if negative { -v } else { v })
             }
             Rule::money_literal => {
@@ -1111,8 +1115,12 @@ impl Builder {
                 Literal::Money(m)
             }
             Rule::date_literal => {
-                let d = PartialDate::from_str(&text[1..])
-                    .map_err(|_| syntax(format!("invalid date `{text}`: use @YYYY, @YYYY-MM or @YYYY-MM-DD"), span))?;
+                let d = PartialDate::from_str(&text[1..]).map_err(|_| {
+                    syntax(
+                        format!("invalid date `{text}`: use @YYYY, @YYYY-MM or @YYYY-MM-DD"),
+                        span,
+                    )
+                })?;
                 Literal::Date(d)
             }
             Rule::string_literal => Literal::String(self.unescape(p)?),
@@ -1240,10 +1248,8 @@ impl Builder {
         for k in ks.iter().filter(|k| k.as_rule() == Rule::expression) {
             exprs.push(self.expr(k.clone())?);
         }
-        let (Ok([acc, var]), Ok([init, list, step])) = (
-            <[Ident; 2]>::try_from(vars),
-            <[Ed; 3]>::try_from(exprs),
-        ) else {
+        let (Ok([acc, var]), Ok([init, list, step])) = (<[Ident; 2]>::try_from(vars), <[Ed; 3]>::try_from(exprs))
+        else {
             return Err(self.internal(&p));
         };
         let depth = init.1.max(list.1).max(step.1) + 1;
@@ -1364,7 +1370,11 @@ impl Builder {
             }
         }
         let depth = items.iter().map(|((_, d), _)| *d).max().unwrap_or(0) + 1;
-        self.node(ExprKind::List(items.into_iter().map(|((e, _), _)| e).collect()), span, depth)
+        self.node(
+            ExprKind::List(items.into_iter().map(|((e, _), _)| e).collect()),
+            span,
+            depth,
+        )
     }
 
     fn comprehension_part(&self, p: P<'_>) -> R<Ed> {
@@ -1436,7 +1446,6 @@ impl Builder {
     }
 }
 
-
 /// Decodes a quoted string (`text` includes its quotes; `start` is the byte offset
 /// of the opening quote in the script, used for error spans).
 pub(crate) fn unescape_quoted(text: &str, start: usize) -> R<String> {
@@ -1450,7 +1459,10 @@ pub(crate) fn unescape_quoted(text: &str, start: usize) -> R<String> {
         }
         let at = start + 1 + i;
         let Some((_, e)) = chars.next() else {
-            return Err(syntax("a string cannot end with a lone backslash", Span::new(at, at + 1)));
+            return Err(syntax(
+                "a string cannot end with a lone backslash",
+                Span::new(at, at + 1),
+            ));
         };
         match e {
             '\\' => out.push('\\'),

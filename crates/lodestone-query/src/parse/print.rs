@@ -344,9 +344,10 @@ fn expr(out: &mut String, e: &Expr) {
             UnaryOp::Neg | UnaryOp::Plus => {
                 out.push(if *op == UnaryOp::Neg { '-' } else { '+' });
                 // `-(5)` keeps the minus apart from the literal; `- -x` keeps two minuses apart.
-                let is_number = matches!(&inner.kind, ExprKind::Literal(
-                    Literal::Int(_) | Literal::Float(_) | Literal::Percent(_) | Literal::Money(_)
-                ));
+                let is_number = matches!(
+                    &inner.kind,
+                    ExprKind::Literal(Literal::Int(_) | Literal::Float(_) | Literal::Percent(_) | Literal::Money(_))
+                );
                 if is_number && *op == UnaryOp::Neg && level(inner) == ATOM {
                     out.push('(');
                     expr(out, inner);

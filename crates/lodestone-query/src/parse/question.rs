@@ -49,9 +49,7 @@ impl<'t> Reader<'t> {
     /// The next ASCII word and where it ends, without consuming it.
     fn peek_word(&self) -> (&'t str, usize) {
         let rest = &self.text[self.pos..];
-        let len = rest
-            .find(|c: char| !(c.is_ascii_alphabetic()))
-            .unwrap_or(rest.len());
+        let len = rest.find(|c: char| !(c.is_ascii_alphabetic())).unwrap_or(rest.len());
         (&rest[..len], self.pos + len)
     }
 
@@ -202,7 +200,11 @@ pub(crate) fn parse_question(text: &str, base: usize) -> R<Statement> {
     let first = first.to_ascii_lowercase();
     r.pos = first_end;
     let unknown = |r: &Reader<'_>, after: &str| {
-        let what = if after.is_empty() { "unknown question".to_string() } else { format!("unknown question after `{after}`") };
+        let what = if after.is_empty() {
+            "unknown question".to_string()
+        } else {
+            format!("unknown question after `{after}`")
+        };
         syntax(format!("{what}: the forms are {FORMS}"), r.span(q_start, r.text.len()))
     };
     let kind = match first.as_str() {

@@ -232,7 +232,8 @@ fn statement_end(text: &str, pos: usize) -> QueryResult<usize> {
             _ if b.is_ascii_alphabetic() || b == b'_' => {
                 let word = word_at(text, i);
                 // `n.case` or `{end: 1}` are names, not CASE / END.
-                let is_name = matches!(prev_sig, b'.' | b'$' | b':') || text[i + word.len()..].trim_start().starts_with(':');
+                let is_name =
+                    matches!(prev_sig, b'.' | b'$' | b':') || text[i + word.len()..].trim_start().starts_with(':');
                 if !is_name && word.eq_ignore_ascii_case("case") {
                     case_depth += 1;
                     if depth + case_depth > MAX_NESTING {

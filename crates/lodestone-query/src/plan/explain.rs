@@ -191,7 +191,11 @@ fn describe(op: &Op, names: &[String]) -> String {
             format!("NodeByLabelScan {}", node_text(names, *slot, &all))
         }
         OpKind::NameSeek { slot, value, labels } => {
-            format!("NodeByNameSeek {} name = {}", node_text(names, *slot, labels), ex(value))
+            format!(
+                "NodeByNameSeek {} name = {}",
+                node_text(names, *slot, labels),
+                ex(value)
+            )
         }
         OpKind::PropSeek {
             slot,
@@ -277,7 +281,11 @@ fn describe(op: &Op, names: &[String]) -> String {
         OpKind::BindPath { slot, .. } => format!("BindPath {}", name(Some(names), *slot)),
         OpKind::Optional { nulls, .. } => format!(
             "Optional ({})",
-            nulls.iter().map(|s| name(Some(names), *s)).collect::<Vec<_>>().join(", ")
+            nulls
+                .iter()
+                .map(|s| name(Some(names), *s))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         OpKind::Project { items } => format!(
             "Project {}",
@@ -288,14 +296,18 @@ fn describe(op: &Op, names: &[String]) -> String {
                 .join(", ")
         ),
         OpKind::Aggregate { keys, aggs } => {
-            let mut parts: Vec<String> = keys.iter().map(|(s, e)| format!("{} = {}", name(Some(names), *s), ex(e))).collect();
+            let mut parts: Vec<String> = keys
+                .iter()
+                .map(|(s, e)| format!("{} = {}", name(Some(names), *s), ex(e)))
+                .collect();
             for a in aggs {
                 let arg = match (&a.arg, a.func) {
                     (_, AggFunc::CountStar) | (None, _) => "*".to_string(),
                     (Some(e), _) => ex(e),
                 };
                 parts.push(format!(
-                    "{}({}{arg})",
+                    "{} = {}({}{arg})",
+                    name(Some(names), a.slot),
                     a.func.name(),
                     if a.distinct { "DISTINCT " } else { "" }
                 ));
@@ -304,7 +316,11 @@ fn describe(op: &Op, names: &[String]) -> String {
         }
         OpKind::Distinct { slots } => format!(
             "Distinct {}",
-            slots.iter().map(|s| name(Some(names), *s)).collect::<Vec<_>>().join(", ")
+            slots
+                .iter()
+                .map(|s| name(Some(names), *s))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         OpKind::Sort { keys } => format!("Sort {}", sort_text(keys, names)),
         OpKind::TopK { keys, skip, limit } => {
@@ -362,7 +378,11 @@ fn describe(op: &Op, names: &[String]) -> String {
         ),
         OpKind::Cite { targets, .. } => format!(
             "Cite {}",
-            targets.iter().map(|s| name(Some(names), *s)).collect::<Vec<_>>().join(", ")
+            targets
+                .iter()
+                .map(|s| name(Some(names), *s))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -374,7 +394,14 @@ fn sort_text(keys: &[(CExpr, bool)], names: &[String]) -> String {
         .join(", ")
 }
 
-fn render_into(op: &Op, names: &[String], stats: Option<&[OpStats]>, depth: usize, prefix: &str, out: &mut Vec<String>) {
+fn render_into(
+    op: &Op,
+    names: &[String],
+    stats: Option<&[OpStats]>,
+    depth: usize,
+    prefix: &str,
+    out: &mut Vec<String>,
+) {
     let mut cur = Some(op);
     let mut depth = depth;
     while let Some(o) = cur {

@@ -188,7 +188,14 @@ impl CExpr {
             Prop(e, _) | Not(e) | Neg(e) | IsNull(e, _) | HasLabels(e, _) => e.visit_slots(f),
             List(items) | Func(_, items) => items.iter().for_each(|e| e.visit_slots(f)),
             Map(items) => items.iter().for_each(|(_, e)| e.visit_slots(f)),
-            Index(a, b) | And(a, b) | Or(a, b) | Xor(a, b) | Arith(_, a, b) | Cmp(_, a, b) | In(a, b) | Str(_, a, b) => {
+            Index(a, b)
+            | And(a, b)
+            | Or(a, b)
+            | Xor(a, b)
+            | Arith(_, a, b)
+            | Cmp(_, a, b)
+            | In(a, b)
+            | Str(_, a, b) => {
                 a.visit_slots(f);
                 b.visit_slots(f);
             }
@@ -416,9 +423,17 @@ pub(crate) enum OpKind {
     /// Every node, with label checks.
     AllNodes { slot: usize, labels: Vec<String> },
     /// Nodes carrying `label`, with checks for further labels.
-    LabelScan { slot: usize, label: String, labels: Vec<String> },
+    LabelScan {
+        slot: usize,
+        label: String,
+        labels: Vec<String>,
+    },
     /// Nodes whose name or alias normalizes like the value (a string or list of strings).
-    NameSeek { slot: usize, value: CExpr, labels: Vec<String> },
+    NameSeek {
+        slot: usize,
+        value: CExpr,
+        labels: Vec<String>,
+    },
     /// Nodes found through a property index.
     PropSeek {
         slot: usize,
@@ -428,7 +443,11 @@ pub(crate) enum OpKind {
         labels: Vec<String>,
     },
     /// A node by id.
-    IdSeek { slot: usize, value: CExpr, labels: Vec<String> },
+    IdSeek {
+        slot: usize,
+        value: CExpr,
+        labels: Vec<String>,
+    },
     /// One hop from a bound node; `into` when the far node is bound too.
     Expand {
         from: usize,
@@ -485,19 +504,30 @@ pub(crate) enum OpKind {
     /// Keeps rows where the predicate is true.
     Filter { pred: CExpr },
     /// Builds a path value from its slots.
-    BindPath { slot: usize, start: usize, steps: Vec<PathStep> },
+    BindPath {
+        slot: usize,
+        start: usize,
+        steps: Vec<PathStep>,
+    },
     /// Runs `sub` per row; when it yields nothing, emits the row once with `nulls` set to null.
     Optional { sub: Box<Op>, nulls: Vec<usize> },
     /// Computes expressions into slots.
     Project { items: Vec<(usize, CExpr)> },
     /// Groups by keys and computes aggregates.
-    Aggregate { keys: Vec<(usize, CExpr)>, aggs: Vec<AggSpec> },
+    Aggregate {
+        keys: Vec<(usize, CExpr)>,
+        aggs: Vec<AggSpec>,
+    },
     /// Drops rows whose slots repeat an earlier row's.
     Distinct { slots: Vec<usize> },
     /// Sorts all rows.
     Sort { keys: Vec<(CExpr, bool)> },
     /// Keeps the first `skip + limit` rows in sort order, then skips.
-    TopK { keys: Vec<(CExpr, bool)>, skip: u64, limit: u64 },
+    TopK {
+        keys: Vec<(CExpr, bool)>,
+        skip: u64,
+        limit: u64,
+    },
     /// Drops the first rows.
     Skip { count: u64 },
     /// Stops after some rows.

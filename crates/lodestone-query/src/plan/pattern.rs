@@ -162,7 +162,11 @@ impl Compiler<'_> {
                     if !matches!(var.kind, VarKind::Node | VarKind::Value) {
                         return Err(semantic(
                             "VariableTypeConflict",
-                            format!("variable `{}` is already bound to {}, not a node", v.name, var.kind.describe()),
+                            format!(
+                                "variable `{}` is already bound to {}, not a node",
+                                v.name,
+                                var.kind.describe()
+                            ),
                             v.span,
                         ));
                     }
@@ -287,7 +291,10 @@ impl Compiler<'_> {
                         if rel_vars.contains(&v.name) {
                             return Err(semantic(
                                 "VariableAlreadyBound",
-                                format!("relationship variable `{}` is used more than once in one pattern", v.name),
+                                format!(
+                                    "relationship variable `{}` is used more than once in one pattern",
+                                    v.name
+                                ),
                                 v.span,
                             ));
                         }
@@ -351,14 +358,14 @@ impl Compiler<'_> {
                     PathMode::Shortest => Some(false),
                     PathMode::AllShortest => Some(true),
                 };
-                if let (Some(_), Some((min, _))) = (shortest, len) {
-                    if min > 1 {
-                        return Err(semantic(
-                            "InvalidShortestPath",
-                            "shortestPath and allShortestPaths need a minimum length of 0 or 1",
-                            rp.span,
-                        ));
-                    }
+                if let (Some(_), Some((min, _))) = (shortest, len)
+                    && min > 1
+                {
+                    return Err(semantic(
+                        "InvalidShortestPath",
+                        "shortestPath and allShortestPaths need a minimum length of 0 or 1",
+                        rp.span,
+                    ));
                 }
                 let mut rel = PRel {
                     slot,
@@ -410,10 +417,7 @@ impl Compiler<'_> {
                 nodes.push(right);
                 left = right;
             }
-            let path_slot = match path {
-                Some(v) => Some(self.declare(&v.name, VarKind::Path)),
-                None => None,
-            };
+            let path_slot = path.map(|v| self.declare(&v.name, VarKind::Path));
             ir.parts.push(PPart {
                 path: path_slot,
                 mode: part.mode,
@@ -469,10 +473,7 @@ impl Compiler<'_> {
             // Both ends bound: expand into.
             if let Some(ri) = (0..ir.rels.len()).find(|&i| {
                 let r = &ir.rels[i];
-                !st.rel_done[i]
-                    && r.shortest.is_none()
-                    && st.node_done[r.left]
-                    && st.node_done[r.right]
+                !st.rel_done[i] && r.shortest.is_none() && st.node_done[r.left] && st.node_done[r.right]
             }) {
                 self.plan_expand(&mut st, &ir, ri, ir.rels[ri].left, dup_ok)?;
                 continue;
@@ -503,15 +504,7 @@ impl Compiler<'_> {
             if let Some(ni) = self.best_scan(&st, &ir)? {
                 let n = &ir.nodes[ni];
                 let kind = self.scan_kind(n)?;
-                self.bind_node(
-                    &mut st,
-                    &ir,
-                    ni,
-                    Seek {
-                        cost: 0,
-                        kind,
-                    },
-                );
+                self.bind_node(&mut st, &ir, ni, Seek { cost: 0, kind });
                 continue;
             }
             break;
@@ -617,10 +610,10 @@ impl Compiler<'_> {
                 if st.placed[pi] || !p.deps.iter().all(|d| *d == n.slot || st.bound.contains(d)) {
                     continue;
                 }
-                if let Some(seek) = self.seek_from(&p.e, n)? {
-                    if best.as_ref().is_none_or(|(_, b)| seek.cost < b.cost) {
-                        best = Some((ni, seek));
-                    }
+                if let Some(seek) = self.seek_from(&p.e, n)?
+                    && best.as_ref().is_none_or(|(_, b)| seek.cost < b.cost)
+                {
+                    best = Some((ni, seek));
                 }
             }
         }
@@ -751,8 +744,16 @@ impl Compiler<'_> {
             right_bound: st.node_done[r.right],
             dir: r.dir,
             types: r.types.clone(),
-            left_labels: if st.node_done[r.left] { Vec::new() } else { l.labels.clone() },
-            right_labels: if st.node_done[r.right] { Vec::new() } else { rn.labels.clone() },
+            left_labels: if st.node_done[r.left] {
+                Vec::new()
+            } else {
+                l.labels.clone()
+            },
+            right_labels: if st.node_done[r.right] {
+                Vec::new()
+            } else {
+                rn.labels.clone()
+            },
         };
         let prev = std::mem::replace(&mut st.op, placeholder());
         st.op = self.op(Some(prev), kind);

@@ -48,7 +48,11 @@ pub(crate) fn record_name(id: NodeId, record: &NodeRecord) -> String {
 /// a name of several nodes is [`QueryError::AmbiguousEntity`] listing each with its label.
 pub fn resolve(graph: &dyn GraphRead, entity: &EntityRef) -> QueryResult<Resolved> {
     let key = normalize_name(&entity.text);
-    let mut ids = if key.is_empty() { Vec::new() } else { graph.lookup_name(&key)? };
+    let mut ids = if key.is_empty() {
+        Vec::new()
+    } else {
+        graph.lookup_name(&key)?
+    };
     ids.sort();
     ids.dedup();
     let mut found = Vec::with_capacity(ids.len());
@@ -93,7 +97,13 @@ fn describe_candidates(found: &[(NodeId, NodeRecord)]) -> Vec<String> {
     let second: Vec<String> = found
         .iter()
         .zip(&first)
-        .map(|((id, r), t)| if count(&first, t) > 1 { with_status(*id, r) } else { t.clone() })
+        .map(|((id, r), t)| {
+            if count(&first, t) > 1 {
+                with_status(*id, r)
+            } else {
+                t.clone()
+            }
+        })
         .collect();
     let mut out: Vec<String> = found
         .iter()

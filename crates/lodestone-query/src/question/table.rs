@@ -2,9 +2,9 @@
 //! paths (`via`), `file:line` sources, shares along ownership chains, differing
 //! values of conflicting claims, one row per fact, in a fixed order.
 
+use crate::QueryResult;
 use crate::api::Output;
 use crate::ast::QuestionKind;
-use crate::QueryResult;
 use lodestone_model::{Citation, Decimal, EdgeId, EdgeValue, NodeId, NodeValue, PathValue, Props, Value};
 use lodestone_store::GraphRead;
 use std::cmp::Ordering;
@@ -50,7 +50,11 @@ const NULL: Value = Value::Null;
 
 impl<'o> Row<'_, 'o> {
     fn get(&self, name: &str) -> &'o Value {
-        self.rows.index.get(name).and_then(|&i| self.values.get(i)).unwrap_or(&NULL)
+        self.rows
+            .index
+            .get(name)
+            .and_then(|&i| self.values.get(i))
+            .unwrap_or(&NULL)
     }
 
     fn node(&self, name: &str) -> Option<&'o NodeValue> {
@@ -127,10 +131,10 @@ impl<'v> Walk<'v> {
     fn path(&mut self, p: Option<&'v PathValue>) {
         let Some(p) = p else { return };
         let mut nodes = p.nodes.iter();
-        if let (Some(last), Some(first)) = (self.nodes.last(), p.nodes.first()) {
-            if last.id == first.id {
-                nodes.next();
-            }
+        if let (Some(last), Some(first)) = (self.nodes.last(), p.nodes.first())
+            && last.id == first.id
+        {
+            nodes.next();
         }
         self.nodes.extend(nodes);
         self.edges.extend(p.edges.iter());
@@ -181,23 +185,21 @@ impl<'g> Sources<'g> {
     }
 
     fn node(&mut self, n: Option<&NodeValue>) -> QueryResult<()> {
-        if let Some(n) = n {
-            if self.seen_nodes.insert(n.id) {
-                if let Some(record) = self.graph.node(n.id)? {
-                    self.add(&record.citations);
-                }
-            }
+        if let Some(n) = n
+            && self.seen_nodes.insert(n.id)
+            && let Some(record) = self.graph.node(n.id)?
+        {
+            self.add(&record.citations);
         }
         Ok(())
     }
 
     fn edge(&mut self, e: Option<&EdgeValue>) -> QueryResult<()> {
-        if let Some(e) = e {
-            if self.seen_edges.insert(e.id) {
-                if let Some(record) = self.graph.edge(e.id)? {
-                    self.add(&record.citations);
-                }
-            }
+        if let Some(e) = e
+            && self.seen_edges.insert(e.id)
+            && let Some(record) = self.graph.edge(e.id)?
+        {
+            self.add(&record.citations);
         }
         Ok(())
     }
@@ -311,7 +313,16 @@ fn who_funds(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
         let fact = (f.map(|n| n.id), fin.map(|e| e.id), d.map(|n| n.id), fout.map(|e| e.id));
         let rank = (up.map_or(0, |p| p.edges.len()), via.clone());
         let [instrument, amount, bound, date, status] = money_cells(&r);
-        let row = vec![name_or_null(f), instrument, amount, bound, date, status, string(via), sources.value()];
+        let row = vec![
+            name_or_null(f),
+            instrument,
+            amount,
+            bound,
+            date,
+            status,
+            string(via),
+            sources.value(),
+        ];
         match best.get(&fact) {
             Some((have, _)) if *have <= rank => {}
             _ => {
@@ -322,7 +333,16 @@ fn who_funds(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
     let mut out: Vec<Vec<Value>> = best.into_values().map(|(_, row)| row).collect();
     sort_rows(&mut out, &[0, 4, 1, 2, 6]);
     Ok(Table {
-        columns: columns(&["funder", "instrument", "amount", "bound", "date", "status", "via", "sources"]),
+        columns: columns(&[
+            "funder",
+            "instrument",
+            "amount",
+            "bound",
+            "date",
+            "status",
+            "via",
+            "sources",
+        ]),
         rows: out,
     })
 }
@@ -357,7 +377,16 @@ fn what_funds(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
     }
     sort_rows(&mut out, &[0, 4, 1, 2, 6]);
     Ok(Table {
-        columns: columns(&["recipient", "instrument", "amount", "bound", "date", "status", "via", "sources"]),
+        columns: columns(&[
+            "recipient",
+            "instrument",
+            "amount",
+            "bound",
+            "date",
+            "status",
+            "via",
+            "sources",
+        ]),
         rows: out,
     })
 }
@@ -384,12 +413,21 @@ fn ownership(rows: &Rows<'_>, graph: &dyn GraphRead, column: &str, inbound: bool
         let Some(chain) = r.path("chain") else { continue };
         let mut walk = Walk::default();
         walk.path(Some(chain));
-        let other = if inbound { chain.nodes.first() } else { chain.nodes.last() };
+        let other = if inbound {
+            chain.nodes.first()
+        } else {
+            chain.nodes.last()
+        };
         let mut sources = Sources::new(graph);
         sources.edges(chain.edges.iter())?;
         out.push((
             chain.edges.len(),
-            vec![name_or_null(other), chain_share(chain), string(walk.text()), sources.value()],
+            vec![
+                name_or_null(other),
+                chain_share(chain),
+                string(walk.text()),
+                sources.value(),
+            ],
         ));
     }
     out.sort_by(|a, b| {
@@ -412,8 +450,18 @@ fn supply(rows: &Rows<'_>, graph: &dyn GraphRead, party: &str, material_first: b
         sources.edge(r.edge("eout"))?;
         let who = r.get(party).clone();
         let material = r.get("material").clone();
-        let (a, b) = if material_first { (material, who) } else { (who, material) };
-        out.push(vec![a, b, r.get("deal").clone(), r.get("status").clone(), sources.value()]);
+        let (a, b) = if material_first {
+            (material, who)
+        } else {
+            (who, material)
+        };
+        out.push(vec![
+            a,
+            b,
+            r.get("deal").clone(),
+            r.get("status").clone(),
+            sources.value(),
+        ]);
     }
     sort_rows(&mut out, &[0, 1, 2]);
     let names = if material_first {
@@ -441,7 +489,12 @@ fn partners(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
         sources.edge(e)?;
         sources.node(d)?;
         sources.edge(e2)?;
-        out.push(vec![name_or_null(p), r.get("relation").clone(), string(walk.text()), sources.value()]);
+        out.push(vec![
+            name_or_null(p),
+            r.get("relation").clone(),
+            string(walk.text()),
+            sources.value(),
+        ]);
     }
     sort_rows(&mut out, &[0, 1, 2]);
     Ok(Table {
@@ -479,12 +532,18 @@ fn paths(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
             found.push((walk.text(), p));
         }
     }
-    found.sort_by(|a, b| a.0.cmp(&b.0));
+    // Paths that read the same (parallel relationships of one type) are listed once:
+    // the one with the lowest relationship ids, so that the answer does not depend on
+    // the order in which the paths were found.
+    let ids = |p: &PathValue| p.edges.iter().map(|e| e.id).collect::<Vec<_>>();
+    found.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| ids(a.1).cmp(&ids(b.1))));
     found.dedup_by(|a, b| a.0 == b.0);
     let mut out = Vec::new();
     for (n, (_, p)) in found.iter().take(MAX_PATHS).enumerate() {
         for (i, e) in p.edges.iter().enumerate() {
-            let (Some(from), Some(to)) = (p.nodes.get(i), p.nodes.get(i + 1)) else { continue };
+            let (Some(from), Some(to)) = (p.nodes.get(i), p.nodes.get(i + 1)) else {
+                continue;
+            };
             let mut sources = Sources::new(graph);
             sources.edge(Some(e))?;
             out.push(vec![
@@ -642,10 +701,11 @@ mod tests {
         w.edge(Some(&fin));
         w.node(Some(&d));
         w.edge(Some(&fout));
-        w.path(Some(&PathValue {
+        let up = PathValue {
             nodes: vec![b.clone(), node(4, "Round Top")],
             edges: vec![edge(12, "DEVELOPS", 3, 4, &[])],
-        }));
+        };
+        w.path(Some(&up));
         assert_eq!(
             w.text(),
             "Commerce -[FUNDS grantor]-> grant -[FUNDS grantee]-> USAR -[DEVELOPS]-> Round Top"
@@ -672,7 +732,10 @@ mod tests {
         assert_eq!(chain_share(&chain), pct("15"));
         let gap = PathValue {
             nodes: vec![node(1, "A"), node(2, "B"), node(3, "C")],
-            edges: vec![edge(10, "OWNS", 1, 2, &[("share", pct("50"))]), edge(11, "OWNS", 2, 3, &[])],
+            edges: vec![
+                edge(10, "OWNS", 1, 2, &[("share", pct("50"))]),
+                edge(11, "OWNS", 2, 3, &[]),
+            ],
         };
         assert_eq!(chain_share(&gap), Value::Null);
     }

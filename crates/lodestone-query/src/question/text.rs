@@ -42,6 +42,8 @@ pub struct Families {
     pub partnership: Vec<String>,
     /// Operation family (DEVELOPS, OPERATES, PRODUCES ...).
     pub operation: Vec<String>,
+    /// Membership family (MEMBER_OF, LOCATED_IN, PART_OF ...).
+    pub membership: Vec<String>,
 }
 
 impl Families {
@@ -63,6 +65,7 @@ impl Families {
             supply: types(Family::Supply),
             partnership: types(Family::Partnership),
             operation: types(Family::Operation),
+            membership: types(Family::Membership),
         }
     }
 }
@@ -71,7 +74,11 @@ impl Families {
 fn name(n: &str) -> String {
     let plain = n.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if plain { n.to_string() } else { format!("`{}`", n.replace('`', "``")) }
+    if plain {
+        n.to_string()
+    } else {
+        format!("`{}`", n.replace('`', "``"))
+    }
 }
 
 /// `:A|B|C` for a relationship pattern.
@@ -87,6 +94,7 @@ pub fn query_text(q: &Question, f: &Families) -> String {
     let sup = types(&f.supply);
     let part = types(&f.partnership);
     let ops = types(&f.operation);
+    let member = types(&f.membership);
     let mut control_list = f.ownership.clone();
     control_list.extend(f.operation.iter().cloned());
     control_list.sort();
@@ -177,7 +185,7 @@ pub fn query_text(q: &Question, f: &Families) -> String {
              {x}\n\
              MATCH (x)-[e{part}]->(d:Deal)<-[e2{part}]-(p)\n\
              WHERE id(p) <> id(x) AND NOT p:Deal AND coalesce(e.role, '') = coalesce(e2.role, '')\n\
-             \x20 AND NOT exists((d)<-[{part} {{role: 'issuer'}}]-())\n\
+             \x20 AND NOT exists((d)<-[{part} {{role: 'issuer'}}]-()) AND NOT exists((x)-[{member}]-(p))\n\
              RETURN p.name AS partner, d.kind AS relation, x, e, d, e2, p"
         ),
         QuestionKind::WhatOperates => format!(

@@ -24,7 +24,13 @@ impl Compiler<'_> {
             let start = self.start();
             let sub = self.plan_pattern(start, ir, where_, outer, dup_ok)?;
             let nulls = self.scope[depth..].iter().map(|v| v.slot).collect();
-            Ok(self.op(Some(input), OpKind::Optional { sub: Box::new(sub), nulls }))
+            Ok(self.op(
+                Some(input),
+                OpKind::Optional {
+                    sub: Box::new(sub),
+                    nulls,
+                },
+            ))
         } else {
             self.plan_pattern(input, ir, where_, outer, dup_ok)
         }
@@ -55,7 +61,12 @@ impl Compiler<'_> {
         if !allowed.contains(&v.kind) {
             return Err(semantic(
                 "VariableTypeConflict",
-                format!("{what} needs {}, but `{}` is {}", describe_kinds(allowed), var.name, v.kind.describe()),
+                format!(
+                    "{what} needs {}, but `{}` is {}",
+                    describe_kinds(allowed),
+                    var.name,
+                    v.kind.describe()
+                ),
                 var.span,
             ));
         }
@@ -73,26 +84,33 @@ impl Compiler<'_> {
         clause: &str,
     ) -> QueryResult<usize> {
         let decorated = !np.labels.is_empty() || np.props.is_some();
-        if let Some(v) = &np.var {
-            if let Some(var) = self.lookup(&v.name) {
-                if !matches!(var.kind, VarKind::Node | VarKind::Value) {
-                    return Err(semantic(
-                        "VariableTypeConflict",
-                        format!("variable `{}` is already bound to {}, not a node", v.name, var.kind.describe()),
-                        v.span,
-                    ));
-                }
-                let slot = var.slot;
-                if decorated || (alone && outer.contains(&slot)) {
-                    return Err(semantic(
-                        "VariableAlreadyBound",
-                        format!("variable `{}` is already bound; {clause} cannot create it again", v.name),
-                        v.span,
-                    ));
-                }
-                self.note_ref(slot);
-                return Ok(slot);
+        if let Some(v) = &np.var
+            && let Some(var) = self.lookup(&v.name)
+        {
+            if !matches!(var.kind, VarKind::Node | VarKind::Value) {
+                return Err(semantic(
+                    "VariableTypeConflict",
+                    format!(
+                        "variable `{}` is already bound to {}, not a node",
+                        v.name,
+                        var.kind.describe()
+                    ),
+                    v.span,
+                ));
             }
+            let slot = var.slot;
+            if decorated || (alone && outer.contains(&slot)) {
+                return Err(semantic(
+                    "VariableAlreadyBound",
+                    format!(
+                        "variable `{}` is already bound; {clause} cannot create it again",
+                        v.name
+                    ),
+                    v.span,
+                ));
+            }
+            self.note_ref(slot);
+            return Ok(slot);
         }
         let props = match &np.props {
             Some(p) => Some(self.expr_in(p, clause_name(clause))?),
@@ -122,14 +140,14 @@ impl Compiler<'_> {
                     part.span,
                 ));
             }
-            if let Some(v) = &part.var {
-                if self.lookup(&v.name).is_some() {
-                    return Err(semantic(
-                        "VariableAlreadyBound",
-                        format!("variable `{}` is already defined", v.name),
-                        v.span,
-                    ));
-                }
+            if let Some(v) = &part.var
+                && self.lookup(&v.name).is_some()
+            {
+                return Err(semantic(
+                    "VariableAlreadyBound",
+                    format!("variable `{}` is already defined", v.name),
+                    v.span,
+                ));
             }
             let alone = part.element.chain.is_empty();
             let start = self.create_node(&part.element.start, alone, &mut spec, &outer, "CREATE")?;
@@ -189,7 +207,10 @@ impl Compiler<'_> {
                 if self.lookup(&v.name).is_some() {
                     return Err(semantic(
                         "VariableAlreadyBound",
-                        format!("variable `{}` is already bound; {clause} cannot create it again", v.name),
+                        format!(
+                            "variable `{}` is already bound; {clause} cannot create it again",
+                            v.name
+                        ),
                         v.span,
                     ));
                 }
@@ -241,16 +262,15 @@ impl Compiler<'_> {
                 ));
             }
         }
-        if part.element.chain.is_empty() {
-            if let Some(v) = &part.element.start.var {
-                if self.lookup(&v.name).is_some() {
-                    return Err(semantic(
-                        "VariableAlreadyBound",
-                        format!("variable `{}` is already bound; MERGE cannot create it again", v.name),
-                        v.span,
-                    ));
-                }
-            }
+        if part.element.chain.is_empty()
+            && let Some(v) = &part.element.start.var
+            && self.lookup(&v.name).is_some()
+        {
+            return Err(semantic(
+                "VariableAlreadyBound",
+                format!("variable `{}` is already bound; MERGE cannot create it again", v.name),
+                v.span,
+            ));
         }
         let outer = self.scope_slots();
         let ir = self.declare_pattern(std::slice::from_ref(part), false)?;

@@ -24,12 +24,10 @@ fn literal(l: &Literal) -> Value {
 /// Whether an expression contains an aggregate call (outside nested sub-queries).
 pub(crate) fn contains_aggregate(e: &Expr) -> bool {
     let mut found = false;
-    walk(e, &mut |x| {
-        match &x.kind {
-            ExprKind::CountStar => found = true,
-            ExprKind::Call { name, .. } if aggregate(&name.name.to_ascii_lowercase()).is_some() => found = true,
-            _ => {}
-        }
+    walk(e, &mut |x| match &x.kind {
+        ExprKind::CountStar => found = true,
+        ExprKind::Call { name, .. } if aggregate(&name.name.to_ascii_lowercase()).is_some() => found = true,
+        _ => {}
     });
     found
 }
@@ -357,14 +355,15 @@ impl Compiler<'_> {
         let saved_agg = self.agg.take();
         let r = (|| {
             let ir = self.declare_pattern(std::slice::from_ref(part), true)?;
-            for v in &self.scope[depth..] {
-                self.local_slots.insert(v.slot);
-            }
-            for s in &ir.anon_slots {
-                self.local_slots.insert(*s);
-            }
+            let mut locals: Vec<usize> = self.scope[depth..].iter().map(|v| v.slot).collect();
+            locals.extend(ir.anon_slots.iter().copied());
             let start = self.start();
-            self.plan_pattern(start, ir, filter, bound, false)
+            // The pattern's own variables count as dependencies inside it (so its
+            // filter runs once they are bound) but are local to the outside.
+            let op = self.plan_pattern(start, ir, filter, bound, false);
+            self.local_slots.extend(locals.iter().copied());
+            self.refs.retain(|s| !locals.contains(s));
+            op
         })();
         self.agg = saved_agg;
         r
@@ -410,10 +409,10 @@ impl Compiler<'_> {
                 e.span,
             ));
         }
-        if func == Func::Exists {
-            if let ExprKind::Pattern(_) = &args[0].kind {
-                return self.expr(&args[0]);
-            }
+        if func == Func::Exists
+            && let ExprKind::Pattern(_) = &args[0].kind
+        {
+            return self.expr(&args[0]);
         }
         let mut cargs = Vec::with_capacity(args.len());
         for a in args {
@@ -436,7 +435,11 @@ impl Compiler<'_> {
         if self.agg.is_none() {
             return Err(semantic(
                 "InvalidAggregation",
-                format!("aggregate function `{}` is not allowed in {}", func.name(), self.agg_context),
+                format!(
+                    "aggregate function `{}` is not allowed in {}",
+                    func.name(),
+                    self.agg_context
+                ),
                 e.span,
             ));
         }
@@ -453,7 +456,11 @@ impl Compiler<'_> {
             if distinct { " distinct" } else { "" },
             compiled
                 .as_ref()
-                .map(|c| if c.has_subplan() { format!("#{}", e.span.start) } else { render_expr(c, None) })
+                .map(|c| if c.has_subplan() {
+                    format!("#{}", e.span.start)
+                } else {
+                    render_expr(c, None)
+                })
                 .unwrap_or_else(|| "*".into())
         );
         let existing = self
@@ -463,7 +470,16 @@ impl Compiler<'_> {
         if let Some(slot) = existing {
             return Ok(CExpr::Slot(slot));
         }
-        let slot = self.new_slot(&canon);
+        let shown = format!(
+            "{}({}{})",
+            func.name(),
+            if distinct { "DISTINCT " } else { "" },
+            compiled
+                .as_ref()
+                .map(|c| render_expr(c, Some(&self.slot_names)))
+                .unwrap_or_else(|| "*".into())
+        );
+        let slot = self.new_slot(&shown);
         if let Some(a) = self.agg.as_mut() {
             a.specs.push(AggSpec {
                 slot,

@@ -3,12 +3,12 @@
 use super::expr::{contains_aggregate, walk};
 use super::functions::aggregate;
 use super::{AggCollect, Compiler, Var, VarKind, semantic};
+use crate::QueryResult;
 use crate::api::{CancelToken, Limits};
 use crate::ast::{Expr, ExprKind, Projection, Span};
 use crate::execute::eval::eval_const;
 use crate::execute::{Ctx, Graph};
 use crate::plan::{AggFunc, CExpr, Op, OpKind, render_expr};
-use crate::QueryResult;
 use lodestone_model::Value;
 use std::collections::HashSet;
 
@@ -77,7 +77,13 @@ impl Compiler<'_> {
             ));
         }
         let v = {
-            let mut ctx = Ctx::new(Graph::Read(self.graph), &Limits::default(), &CancelToken::new(), 0, false);
+            let mut ctx = Ctx::new(
+                Graph::Read(self.graph),
+                &Limits::default(),
+                &CancelToken::new(),
+                0,
+                false,
+            );
             eval_const(&c, &mut ctx)?
         };
         match v {
@@ -152,7 +158,10 @@ impl Compiler<'_> {
             if items[..i].iter().any(|o| o.name == it.name) {
                 return Err(semantic(
                     "ColumnNameConflict",
-                    format!("multiple result columns are named `{}`; use AS to give each a distinct name", it.name),
+                    format!(
+                        "multiple result columns are named `{}`; use AS to give each a distinct name",
+                        it.name
+                    ),
                     it.span,
                 ));
             }
@@ -198,7 +207,12 @@ impl Compiler<'_> {
         let mut slots = Vec::with_capacity(items.len());
         for (i, c) in compiled.iter().enumerate() {
             let slot = match c {
-                CExpr::Slot(s) if !has_agg || is_key[i] || agg_slots.contains(s) => *s,
+                CExpr::Slot(s) if agg_slots.contains(s) => {
+                    // The aggregate's result is the column: name it after the column.
+                    self.slot_names[*s] = items[i].name.clone();
+                    *s
+                }
+                CExpr::Slot(s) if !has_agg || is_key[i] => *s,
                 _ => self.new_slot(&items[i].name),
             };
             slots.push(slot);
