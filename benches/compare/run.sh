@@ -4,6 +4,7 @@
 #
 #   bash benches/compare/run.sh [--nodes N] [--seed S] [--timeout SECONDS] [--runs N]
 #                               [--budget SECONDS] [--engines "lodestone kuzu ladybug sqlite floor"]
+#                               [--no-build]
 #
 # Writes benches/out/data-N/ (CSV and params.json), benches/out/db-N/ (databases),
 # benches/out/results-N/*.json (one document per engine) and benches/out/report.md.
@@ -15,6 +16,7 @@ TIMEOUT=60
 RUNS=30
 BUDGET=20
 ENGINES="lodestone kuzu ladybug sqlite floor"
+BUILD=1
 while [ $# -gt 0 ]; do
     case "$1" in
         --nodes) NODES="$2"; shift 2 ;;
@@ -23,7 +25,8 @@ while [ $# -gt 0 ]; do
         --runs) RUNS="$2"; shift 2 ;;
         --budget) BUDGET="$2"; shift 2 ;;
         --engines) ENGINES="$2"; shift 2 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        --no-build) BUILD=0; shift ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -43,11 +46,13 @@ has() { case " $ENGINES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
 say() { echo "== $*" >&2; }
 
 cd "$ROOT"
-say "building release binaries"
-cargo build --release --bin lodestone-gen --bin lodestone-floor
-# The Lodestone side plugs in as a `lodestone-bench` binary; build it when it exists.
-if has lodestone; then
-    cargo build --release --bin lodestone-bench 2>/dev/null || true
+if [ "$BUILD" = 1 ]; then
+    say "building release binaries"
+    cargo build --release --bin lodestone-gen --bin lodestone-floor
+    # The Lodestone side plugs in as a `lodestone-bench` binary; build it when it exists.
+    if has lodestone; then
+        cargo build --release --bin lodestone-bench 2>/dev/null || true
+    fi
 fi
 
 say "generating $NODES nodes (seed $SEED) into $DATA"

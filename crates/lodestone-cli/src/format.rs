@@ -252,13 +252,15 @@ fn render_table(output: &Output, options: &RenderOptions) -> String {
                 s.push('\n');
             }
         }
-        let _ = writeln!(
-            s,
-            "{}",
-            options
-                .style
-                .dim(&counters_text(&output.counters).unwrap_or_else(|| "(no changes, no rows)".into()))
-        );
+        match counters_text(&output.counters) {
+            Some(text) => {
+                let _ = writeln!(s, "{}", options.style.dim(&text));
+            }
+            None if output.plan.is_none() => {
+                let _ = writeln!(s, "{}", options.style.dim("(no changes, no rows)"));
+            }
+            None => {}
+        }
         return s;
     }
     let mut table = Table::new();

@@ -38,7 +38,8 @@ fn step(p: &mut PtySession, line: &str, expect: &str) -> String {
 #[test]
 fn shell_answers_cancels_and_goes_on() {
     let home = TempDir::new().unwrap();
-    let mut p = shell(home.path(), &["--timeout", "600", "shell"]);
+    // With no command on a terminal, `lode` opens the shell on the default database.
+    let mut p = shell(home.path(), &["--timeout", "600"]);
     p.exp_string("lode> ").unwrap();
 
     // A question ends at the end of its line and answers with a table.
@@ -91,6 +92,14 @@ fn shell_answers_cancels_and_goes_on() {
     // Sources of the last answer.
     step(&mut p, "MATCH (d:Deposit {name: 'Round Top'}) RETURN d;", "1 row");
     step(&mut p, ":why", ".txt");
+
+    // Plans, scripts and pictures.
+    step(&mut p, ":explain MATCH (c:Company) RETURN c.name;", "NodeByLabelScan");
+    std::fs::write(home.path().join("more.lq"), "CREATE (:Company {name: 'Acme Magnets'});\nMATCH (c:Company {name: 'Acme Magnets'}) RETURN c.name AS made;\n").unwrap();
+    step(&mut p, ":read more.lq", "Acme Magnets");
+    step(&mut p, "MATCH p = (:Deposit {name: 'Round Top'})-[:LOCATED_IN]->() RETURN p;", "1 row");
+    step(&mut p, ":viz located.dot", "wrote located.dot");
+    assert!(std::fs::read_to_string(home.path().join("located.dot")).unwrap().contains("LOCATED_IN"));
 
     // Long results are cut with a note.
     step(

@@ -159,7 +159,14 @@ fn float_literals() {
 fn other_literals() {
     assert_eq!(ex("null"), lit(Literal::Null));
     assert_eq!(ex("false"), lit(Literal::Bool(false)));
-    assert_eq!(ex("[1, 'a', [ ]]"), e(ExprKind::List(vec![int(1), lit(Literal::String("a".into())), e(ExprKind::List(vec![]))])));
+    assert_eq!(
+        ex("[1, 'a', [ ]]"),
+        e(ExprKind::List(vec![
+            int(1),
+            lit(Literal::String("a".into())),
+            e(ExprKind::List(vec![]))
+        ]))
+    );
     assert_eq!(
         ex("{a: 1, `b c`: null}"),
         e(ExprKind::Map(vec![(id("a"), int(1)), (id("b c"), lit(Literal::Null))]))
@@ -176,7 +183,10 @@ fn money_literals() {
     assert_eq!(ex("USD 18M"), money("USD 18000000"));
     assert_eq!(ex("EUR 4B"), money("EUR 4000000000"));
     assert_eq!(ex("$2.5bn"), money("USD 2500000000"));
-    assert_eq!(ex("-$5M"), lit(Literal::Money(Money::new(Decimal::from(-5_000_000), "USD").unwrap())));
+    assert_eq!(
+        ex("-$5M"),
+        lit(Literal::Money(Money::new(Decimal::from(-5_000_000), "USD").unwrap()))
+    );
 }
 
 #[test]
@@ -198,7 +208,10 @@ fn percent_and_modulo() {
 fn date_literals() {
     assert_eq!(ex("@2026"), lit(Literal::Date(PartialDate::year(2026))));
     assert_eq!(ex("@2025-09"), lit(Literal::Date(PartialDate::month(2025, 9).unwrap())));
-    assert_eq!(ex("@2026-01-30"), lit(Literal::Date(PartialDate::day(2026, 1, 30).unwrap())));
+    assert_eq!(
+        ex("@2026-01-30"),
+        lit(Literal::Date(PartialDate::day(2026, 1, 30).unwrap()))
+    );
     assert_eq!(
         ex("date('2025-09')"),
         e(ExprKind::Call {
@@ -219,7 +232,11 @@ fn boolean_precedence() {
         bin(
             BinaryOp::Or,
             var("a"),
-            bin(BinaryOp::Xor, var("b"), bin(BinaryOp::And, var("c"), un(UnaryOp::Not, var("d"))))
+            bin(
+                BinaryOp::Xor,
+                var("b"),
+                bin(BinaryOp::And, var("c"), un(UnaryOp::Not, var("d")))
+            )
         )
     );
     // NOT < comparison
@@ -245,7 +262,10 @@ fn comparison_and_predicate_precedence() {
             bin(BinaryOp::Add, e(ExprKind::List(vec![int(3)])), int(4))
         )
     );
-    assert_eq!(ex("NOT x IN l"), un(UnaryOp::Not, bin(BinaryOp::In, var("x"), var("l"))));
+    assert_eq!(
+        ex("NOT x IN l"),
+        un(UnaryOp::Not, bin(BinaryOp::In, var("x"), var("l")))
+    );
     assert_eq!(
         ex("s STARTS WITH 'a' OR s ENDS WITH 'b' OR s CONTAINS 'c' OR s =~ 'd'"),
         bin(
@@ -269,13 +289,21 @@ fn comparison_and_predicate_precedence() {
 fn chained_comparisons_expand_to_and() {
     assert_eq!(
         ex("a < b <= c"),
-        bin(BinaryOp::And, bin(BinaryOp::Lt, var("a"), var("b")), bin(BinaryOp::Le, var("b"), var("c")))
+        bin(
+            BinaryOp::And,
+            bin(BinaryOp::Lt, var("a"), var("b")),
+            bin(BinaryOp::Le, var("b"), var("c"))
+        )
     );
     assert_eq!(
         ex("a = b <> c > d"),
         bin(
             BinaryOp::And,
-            bin(BinaryOp::And, bin(BinaryOp::Eq, var("a"), var("b")), bin(BinaryOp::Ne, var("b"), var("c"))),
+            bin(
+                BinaryOp::And,
+                bin(BinaryOp::Eq, var("a"), var("b")),
+                bin(BinaryOp::Ne, var("b"), var("c"))
+            ),
             bin(BinaryOp::Gt, var("c"), var("d"))
         )
     );
@@ -292,15 +320,25 @@ fn arithmetic_precedence() {
         ex("1 + 2 * 3 ^ 2 - 4 / 2 % 3"),
         bin(
             BinaryOp::Sub,
-            bin(BinaryOp::Add, int(1), bin(BinaryOp::Mul, int(2), bin(BinaryOp::Pow, int(3), int(2)))),
+            bin(
+                BinaryOp::Add,
+                int(1),
+                bin(BinaryOp::Mul, int(2), bin(BinaryOp::Pow, int(3), int(2)))
+            ),
             bin(BinaryOp::Mod, bin(BinaryOp::Div, int(4), int(2)), int(3))
         )
     );
     // Unary minus binds tighter than `^`; `^` is left-associative.
     assert_eq!(ex("-3 ^ 2"), bin(BinaryOp::Pow, int(-3), int(2)));
     assert_eq!(ex("-x ^ 2"), bin(BinaryOp::Pow, un(UnaryOp::Neg, var("x")), int(2)));
-    assert_eq!(ex("2 ^ 3 ^ 2"), bin(BinaryOp::Pow, bin(BinaryOp::Pow, int(2), int(3)), int(2)));
-    assert_eq!(ex("1 - 2 - 3"), bin(BinaryOp::Sub, bin(BinaryOp::Sub, int(1), int(2)), int(3)));
+    assert_eq!(
+        ex("2 ^ 3 ^ 2"),
+        bin(BinaryOp::Pow, bin(BinaryOp::Pow, int(2), int(3)), int(2))
+    );
+    assert_eq!(
+        ex("1 - 2 - 3"),
+        bin(BinaryOp::Sub, bin(BinaryOp::Sub, int(1), int(2)), int(3))
+    );
     assert_eq!(ex("1 - -2"), bin(BinaryOp::Sub, int(1), int(-2)));
     assert_eq!(ex("+x"), un(UnaryOp::Plus, var("x")));
     // Postfix binds tighter than unary minus.
@@ -313,13 +351,35 @@ fn postfix_operators() {
     assert_eq!(ex("l[0]"), e(ExprKind::Index(Box::new(var("l")), Box::new(int(0)))));
     assert_eq!(
         ex("l[1..2]"),
-        e(ExprKind::Slice(Box::new(var("l")), Some(Box::new(int(1))), Some(Box::new(int(2)))))
+        e(ExprKind::Slice(
+            Box::new(var("l")),
+            Some(Box::new(int(1))),
+            Some(Box::new(int(2)))
+        ))
     );
-    assert_eq!(ex("l[..2]"), e(ExprKind::Slice(Box::new(var("l")), None, Some(Box::new(int(2))))));
-    assert_eq!(ex("l[1..]"), e(ExprKind::Slice(Box::new(var("l")), Some(Box::new(int(1))), None)));
-    assert_eq!(ex("n:A:B"), e(ExprKind::HasLabels(Box::new(var("n")), vec![id("A"), id("B")])));
+    assert_eq!(
+        ex("l[..2]"),
+        e(ExprKind::Slice(Box::new(var("l")), None, Some(Box::new(int(2)))))
+    );
+    assert_eq!(
+        ex("l[1..]"),
+        e(ExprKind::Slice(Box::new(var("l")), Some(Box::new(int(1))), None))
+    );
+    assert_eq!(
+        ex("n:A:B"),
+        e(ExprKind::HasLabels(Box::new(var("n")), vec![id("A"), id("B")]))
+    );
     assert_eq!(ex("(n).x"), prop(var("n"), "x"));
-    assert_eq!(ex("m['k'].x"), prop(e(ExprKind::Index(Box::new(var("m")), Box::new(lit(Literal::String("k".into()))))), "x"));
+    assert_eq!(
+        ex("m['k'].x"),
+        prop(
+            e(ExprKind::Index(
+                Box::new(var("m")),
+                Box::new(lit(Literal::String("k".into())))
+            )),
+            "x"
+        )
+    );
 }
 
 // ---------------------------------------------------------------- calls and special forms
@@ -424,7 +484,10 @@ fn list_comprehensions() {
         })
     );
     // Parenthesized, or with more items, it is a list of booleans.
-    assert_eq!(ex("[(x IN l)]"), e(ExprKind::List(vec![bin(BinaryOp::In, var("x"), var("l"))])));
+    assert_eq!(
+        ex("[(x IN l)]"),
+        e(ExprKind::List(vec![bin(BinaryOp::In, var("x"), var("l"))]))
+    );
     assert_eq!(
         ex("[x IN l, 2]"),
         e(ExprKind::List(vec![bin(BinaryOp::In, var("x"), var("l")), int(2)]))
@@ -442,7 +505,8 @@ fn pattern_comprehensions_and_predicates() {
     assert_eq!(filter.map(|f| *f), Some(prop(var("b"), "x")));
     assert_eq!(*map, prop(var("b"), "name"));
 
-    let Clause::Match { where_: Some(w), .. } = clauses("MATCH (a) WHERE (a)-[:KNOWS]->() AND NOT (a)<--() RETURN a").remove(0)
+    let Clause::Match { where_: Some(w), .. } =
+        clauses("MATCH (a) WHERE (a)-[:KNOWS]->() AND NOT (a)<--() RETURN a").remove(0)
     else {
         panic!("no WHERE")
     };
@@ -489,10 +553,18 @@ fn quantifiers_and_reduce() {
 
 #[test]
 fn node_patterns() {
-    let n = first_part("MATCH (a:Company:Listed {name: 'A'}) RETURN a").element.start;
+    let n = first_part("MATCH (a:Company:Listed {name: 'A'}) RETURN a")
+        .element
+        .start;
     assert_eq!(n.var, Some(id("a")));
     assert_eq!(n.labels, vec![id("Company"), id("Listed")]);
-    assert!(matches!(n.props, Some(Expr { kind: ExprKind::Map(_), .. })));
+    assert!(matches!(
+        n.props,
+        Some(Expr {
+            kind: ExprKind::Map(_),
+            ..
+        })
+    ));
     let n = first_part("MATCH (a $props) RETURN a").element.start;
     assert_eq!(n.props, Some(e(ExprKind::Param("props".into()))));
     let n = first_part("MATCH () RETURN 1").element.start;
@@ -521,7 +593,10 @@ fn relationship_types_and_properties() {
     assert_eq!(r.var, Some(id("r")));
     assert_eq!(r.types, vec![id("A"), id("B")]);
     assert!(r.props.is_some());
-    assert_eq!(first_rel("MATCH (a)-[:A|:B]->(b) RETURN a").types, vec![id("A"), id("B")]);
+    assert_eq!(
+        first_rel("MATCH (a)-[:A|:B]->(b) RETURN a").types,
+        vec![id("A"), id("B")]
+    );
 }
 
 #[test]
@@ -538,7 +613,13 @@ fn variable_length() {
         assert_eq!(r.length, Some(Length { min, max }), "{text}");
     }
     assert_eq!(first_rel("MATCH (a)-[:OWNS]->(b) RETURN a").length, None);
-    assert_eq!(first_rel("MATCH (a)-[r*2 {x: 1}]->(b) RETURN a").length, Some(Length { min: Some(2), max: Some(2) }));
+    assert_eq!(
+        first_rel("MATCH (a)-[r*2 {x: 1}]->(b) RETURN a").length,
+        Some(Length {
+            min: Some(2),
+            max: Some(2)
+        })
+    );
 }
 
 #[test]
@@ -560,13 +641,29 @@ fn path_variables_and_shortest_paths() {
 #[test]
 fn match_and_optional_match() {
     let cs = clauses("MATCH (a) OPTIONAL MATCH (a)-->(b) WHERE b.x RETURN b");
-    assert!(matches!(cs[0], Clause::Match { optional: false, where_: None, .. }));
-    assert!(matches!(cs[1], Clause::Match { optional: true, where_: Some(_), .. }));
+    assert!(matches!(
+        cs[0],
+        Clause::Match {
+            optional: false,
+            where_: None,
+            ..
+        }
+    ));
+    assert!(matches!(
+        cs[1],
+        Clause::Match {
+            optional: true,
+            where_: Some(_),
+            ..
+        }
+    ));
 }
 
 #[test]
 fn with_and_return() {
-    let cs = clauses("MATCH (n) WITH DISTINCT n.x AS x, count(*) AS c ORDER BY c DESC, x ASC SKIP 1 LIMIT 2 WHERE c > 1 RETURN *, x");
+    let cs = clauses(
+        "MATCH (n) WITH DISTINCT n.x AS x, count(*) AS c ORDER BY c DESC, x ASC SKIP 1 LIMIT 2 WHERE c > 1 RETURN *, x",
+    );
     let Clause::With(w) = &cs[1] else { panic!() };
     assert!(w.distinct && !w.star);
     assert_eq!(w.items.len(), 2);
@@ -578,13 +675,21 @@ fn with_and_return() {
     assert!(w.where_.is_some());
     let Clause::Return(r) = &cs[2] else { panic!() };
     assert!(r.star && r.items.len() == 1 && !r.distinct);
-    let Clause::With(w) = &clauses("WITH * RETURN 1")[0] else { panic!() };
+    let Clause::With(w) = &clauses("WITH * RETURN 1")[0] else {
+        panic!()
+    };
     assert!(w.star && w.items.is_empty());
 }
 
 #[test]
 fn order_directions() {
-    for (word, desc) in [("ASC", false), ("ascending", false), ("DESC", true), ("Descending", true), ("", false)] {
+    for (word, desc) in [
+        ("ASC", false),
+        ("ascending", false),
+        ("DESC", true),
+        ("Descending", true),
+        ("", false),
+    ] {
         let Clause::Return(r) = clauses(&format!("RETURN 1 AS x ORDER BY x {word}")).remove(0) else {
             panic!()
         };
@@ -619,8 +724,8 @@ fn create_and_merge() {
 
 #[test]
 fn set_items() {
-    let Clause::Set { items, .. } = clauses("MATCH (n) SET n.x = 1, n = {a: 1}, n += {b: 2}, n:L:M, (n).y = 2, n.a.b = 3")
-        .remove(1)
+    let Clause::Set { items, .. } =
+        clauses("MATCH (n) SET n.x = 1, n = {a: 1}, n += {b: 2}, n:L:M, (n).y = 2, n.a.b = 3").remove(1)
     else {
         panic!()
     };
@@ -682,14 +787,23 @@ fn cite_clause() {
             span: Span::default()
         }
     );
-    assert!(matches!(&cs[2], Clause::Cite { line: None, note: None, .. }));
+    assert!(matches!(
+        &cs[2],
+        Clause::Cite {
+            line: None,
+            note: None,
+            ..
+        }
+    ));
 }
 
 #[test]
 fn as_of_explain_profile() {
     let q = query("AS OF @2025-08 MATCH (n) RETURN n");
     assert_eq!(q.as_of, Some(lit(Literal::Date(PartialDate::month(2025, 8).unwrap()))));
-    assert!(matches!(stmt("EXPLAIN MATCH (n) RETURN n"), Statement::Explain(inner, _) if matches!(*inner, Statement::Query(_))));
+    assert!(
+        matches!(stmt("EXPLAIN MATCH (n) RETURN n"), Statement::Explain(inner, _) if matches!(*inner, Statement::Query(_)))
+    );
     assert!(matches!(stmt("profile RETURN 1"), Statement::Profile(..)));
 }
 
@@ -699,11 +813,14 @@ fn projection_text_is_the_source_text() {
     let texts: Vec<&str> = its.iter().map(|i| i.text.as_str()).collect();
     // `without_spans` reprints text; read the raw parse instead.
     assert_eq!(texts.len(), 4);
-    let Statement::Query(q) = parse_statement("MATCH (n) RETURN n.name, count(*), n.x  +  1 AS y, toLower( n.name ) /* c */").unwrap()
+    let Statement::Query(q) =
+        parse_statement("MATCH (n) RETURN n.name, count(*), n.x  +  1 AS y, toLower( n.name ) /* c */").unwrap()
     else {
         panic!()
     };
-    let Some(Clause::Return(r)) = q.first.clauses.last() else { panic!() };
+    let Some(Clause::Return(r)) = q.first.clauses.last() else {
+        panic!()
+    };
     let raw: Vec<&str> = r.items.iter().map(|i| i.text.as_str()).collect();
     assert_eq!(raw, vec!["n.name", "count(*)", "n.x  +  1", "toLower( n.name )"]);
 }
@@ -721,9 +838,21 @@ fn schema_statements() {
     assert_eq!(
         props,
         vec![
-            PropertyDef { name: id("name"), ty: id("STRING"), required: true },
-            PropertyDef { name: id("ticker"), ty: id("STRING"), required: false },
-            PropertyDef { name: id("aliases"), ty: id("LIST<STRING>"), required: false },
+            PropertyDef {
+                name: id("name"),
+                ty: id("STRING"),
+                required: true
+            },
+            PropertyDef {
+                name: id("ticker"),
+                ty: id("STRING"),
+                required: false
+            },
+            PropertyDef {
+                name: id("aliases"),
+                ty: id("LIST<STRING>"),
+                required: false
+            },
         ]
     );
     let Statement::Schema(SchemaStatement::CreateEdgeKind {
@@ -746,8 +875,14 @@ fn schema_statements() {
         stmt("CREATE EDGE KIND SUPPLIES FAMILY offtake"),
         Statement::Schema(SchemaStatement::CreateEdgeKind { from, to, props, .. }) if from.is_empty() && to.is_empty() && props.is_empty()
     ));
-    assert!(matches!(stmt("DROP NODE KIND X"), Statement::Schema(SchemaStatement::DropKind { edge: false, .. })));
-    assert!(matches!(stmt("drop edge kind Y"), Statement::Schema(SchemaStatement::DropKind { edge: true, .. })));
+    assert!(matches!(
+        stmt("DROP NODE KIND X"),
+        Statement::Schema(SchemaStatement::DropKind { edge: false, .. })
+    ));
+    assert!(matches!(
+        stmt("drop edge kind Y"),
+        Statement::Schema(SchemaStatement::DropKind { edge: true, .. })
+    ));
     assert_eq!(
         stmt("CREATE INDEX ON :Person(id)"),
         Statement::Schema(SchemaStatement::CreateIndex {
@@ -756,7 +891,10 @@ fn schema_statements() {
             span: Span::default()
         })
     );
-    assert_eq!(stmt("SHOW SCHEMA"), Statement::Schema(SchemaStatement::ShowSchema(Span::default())));
+    assert_eq!(
+        stmt("SHOW SCHEMA"),
+        Statement::Schema(SchemaStatement::ShowSchema(Span::default()))
+    );
     // A path variable named `node` is still a pattern.
     assert!(matches!(stmt("CREATE node = (a)-[:R]->(b)"), Statement::Query(_)));
 }
@@ -782,10 +920,18 @@ fn question_forms() {
     for (src, kind, subject) in [
         ("who funds Round Top", QuestionKind::WhoFunds, "Round Top"),
         ("who owns \"MP Materials\"", QuestionKind::WhoOwns, "MP Materials"),
-        ("WHO SUPPLIES General Motors", QuestionKind::WhoSupplies, "General Motors"),
+        (
+            "WHO SUPPLIES General Motors",
+            QuestionKind::WhoSupplies,
+            "General Motors",
+        ),
         ("who buys from Lynas", QuestionKind::WhoBuysFrom, "Lynas"),
         ("partners of USA Rare Earth", QuestionKind::PartnersOf, "USA Rare Earth"),
-        ("what does Department of Defense fund", QuestionKind::WhatFunds, "Department of Defense"),
+        (
+            "what does Department of Defense fund",
+            QuestionKind::WhatFunds,
+            "Department of Defense",
+        ),
         ("what does Apple own", QuestionKind::WhatOwns, "Apple"),
         ("what does 'MP' supply", QuestionKind::WhatSupplies, "MP"),
         ("what does MP operate", QuestionKind::WhatOperates, "MP"),
@@ -794,7 +940,11 @@ fn question_forms() {
         ("conflicts about Lynas", QuestionKind::Conflicts, "Lynas"),
     ] {
         let got = q(src);
-        assert_eq!((got.kind, got.subject, got.object, got.as_of), (kind, entity(subject), None, None), "{src}");
+        assert_eq!(
+            (got.kind, got.subject, got.object, got.as_of),
+            (kind, entity(subject), None, None),
+            "{src}"
+        );
     }
     let c = q("conflicts");
     assert_eq!((c.kind, c.subject), (QuestionKind::Conflicts, None));
@@ -845,13 +995,20 @@ fn spans_are_byte_offsets_into_the_script() {
     let src = "RETURN 'é';\n  MATCH (n:Person) RETURN n.name AS name";
     let all = parse_script(src).unwrap();
     assert_eq!(&src[all[0].1.start..all[0].1.end], "RETURN 'é'");
-    assert_eq!(&src[all[1].1.start..all[1].1.end], "MATCH (n:Person) RETURN n.name AS name");
+    assert_eq!(
+        &src[all[1].1.start..all[1].1.end],
+        "MATCH (n:Person) RETURN n.name AS name"
+    );
     let Statement::Query(q) = &all[1].0 else { panic!() };
-    let Clause::Match { pattern, span, .. } = &q.first.clauses[0] else { panic!() };
+    let Clause::Match { pattern, span, .. } = &q.first.clauses[0] else {
+        panic!()
+    };
     assert_eq!(&src[span.start..span.end], "MATCH (n:Person)");
     let label = &pattern[0].element.start.labels[0];
     assert_eq!(&src[label.span.start..label.span.end], "Person");
-    let Clause::Return(r) = &q.first.clauses[1] else { panic!() };
+    let Clause::Return(r) = &q.first.clauses[1] else {
+        panic!()
+    };
     let item = &r.items[0];
     assert_eq!(&src[item.expr.span.start..item.expr.span.end], "n.name");
     assert_eq!(&src[item.span.start..item.span.end], "n.name AS name");
@@ -860,8 +1017,12 @@ fn spans_are_byte_offsets_into_the_script() {
 #[test]
 fn spans_of_operators_cover_their_operands() {
     let src = "RETURN (1 + 2) * x.y , -5";
-    let Statement::Query(q) = parse_statement(src).unwrap() else { panic!() };
-    let Clause::Return(r) = &q.first.clauses[0] else { panic!() };
+    let Statement::Query(q) = parse_statement(src).unwrap() else {
+        panic!()
+    };
+    let Clause::Return(r) = &q.first.clauses[0] else {
+        panic!()
+    };
     let s = r.items[0].expr.span;
     assert_eq!(&src[s.start..s.end], "(1 + 2) * x.y");
     let s = r.items[1].expr.span;
@@ -880,7 +1041,10 @@ fn scripts_split_on_semicolons() {
 
 #[test]
 fn printing_is_readable() {
-    let s = parse_statement("match (a:Company)-[r:OWNS*1..3]->(b) where r.share >= 15% return a.name, count(distinct b) as n").unwrap();
+    let s = parse_statement(
+        "match (a:Company)-[r:OWNS*1..3]->(b) where r.share >= 15% return a.name, count(distinct b) as n",
+    )
+    .unwrap();
     assert_eq!(
         to_text(&s),
         "MATCH (a:Company)-[r:OWNS*1..3]->(b) WHERE r.share >= 15% RETURN a.name, count(DISTINCT b) AS n"

@@ -22,7 +22,15 @@ fn assert_msg(src: &str, parts: &[&str]) {
         assert!(msg.contains(p), "message for {src:?} lacks {p:?}:\n{shown}");
     }
     // No grammar rule names leak into messages.
-    for raw in ["node_pattern", "EOI", "infix_op", "projection_item", "postfix", "_expr", "Rule::"] {
+    for raw in [
+        "node_pattern",
+        "EOI",
+        "infix_op",
+        "projection_item",
+        "postfix",
+        "_expr",
+        "Rule::",
+    ] {
         assert!(!msg.contains(raw), "raw rule name {raw:?} in {msg:?}");
     }
 }
@@ -51,17 +59,32 @@ fn missing_closing_parenthesis() {
 fn expected_words() {
     assert_msg("MATCH (n:) RETURN n", &["expected a label name", "found `)`"]);
     assert_msg("MATCH (n)-[:]->(m) RETURN n", &["expected a relationship type"]);
-    assert_msg("RETURN 1 +", &["expected an expression", "found the end of the statement"]);
-    assert_msg("UNWIND [1] AS RETURN 1", &["expected a variable name", "found `RETURN`"]);
-    assert_msg("foo bar", &["expected a clause such as MATCH, RETURN or CREATE", "found `foo`"]);
+    assert_msg(
+        "RETURN 1 +",
+        &["expected an expression", "found the end of the statement"],
+    );
+    assert_msg(
+        "UNWIND [1] AS RETURN 1",
+        &["expected a variable name", "found `RETURN`"],
+    );
+    assert_msg(
+        "foo bar",
+        &["expected a clause such as MATCH, RETURN or CREATE", "found `foo`"],
+    );
     assert_msg("RETURN [1, 2", &["`]`", "found the end of the statement"]);
     assert_msg("RETURN {a 1}", &["expected `:`"]);
     assert_msg("MATCH (n) RETURN n ORDER n", &["expected `BY`"]);
-    assert_msg("MATCH (n) WHERE RETURN n", &["expected an expression", "found `RETURN`"]);
+    assert_msg(
+        "MATCH (n) WHERE RETURN n",
+        &["expected an expression", "found `RETURN`"],
+    );
     assert_msg("RETURN count(*", &["expected `)`"]);
     assert_msg("MATCH (n) DETACH n", &["DELETE"]);
     assert_msg("MERGE (a) ON CREATE a.x = 1", &["SET"]);
-    assert_msg("MATCH (n) RETRUN n", &["a clause such as MATCH, RETURN or CREATE", "found `RETRUN`"]);
+    assert_msg(
+        "MATCH (n) RETRUN n",
+        &["a clause such as MATCH, RETURN or CREATE", "found `RETRUN`"],
+    );
     assert_msg("RETURN CASE WHEN 1 THEN 2", &["`END`"]);
 }
 
@@ -77,7 +100,10 @@ fn literal_errors() {
     assert_msg("RETURN '\\uH'", &["invalid unicode escape"]);
     assert_msg("RETURN 'a\\qb'", &["unknown escape `\\q`"]);
     assert_msg("RETURN @2025-13", &["invalid date `@2025-13`"]);
-    assert_msg("MATCH (a)-[*99999999999999999999]->(b) RETURN a", &["integer literal is too large"]);
+    assert_msg(
+        "MATCH (a)-[*99999999999999999999]->(b) RETURN a",
+        &["integer literal is too large"],
+    );
 }
 
 #[test]
@@ -94,7 +120,10 @@ fn unterminated_strings_and_comments() {
 
 #[test]
 fn clause_order_errors() {
-    assert_msg("RETURN 1 MATCH (n) RETURN n", &["RETURN must be the last clause", "MATCH follows it"]);
+    assert_msg(
+        "RETURN 1 MATCH (n) RETURN n",
+        &["RETURN must be the last clause", "MATCH follows it"],
+    );
     assert_msg("MATCH (n)", &["cannot end with MATCH"]);
     assert_msg("MATCH (n) WITH n", &["cannot end with WITH"]);
 }

@@ -51,16 +51,21 @@ fn literal() -> impl Strategy<Value = Literal> {
         Just(Literal::Null),
         any::<bool>().prop_map(Literal::Bool),
         any::<i64>().prop_map(Literal::Int),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Literal::Float),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Literal::Float),
         (-1e6f64..1e6).prop_map(Literal::Float),
         any::<String>().prop_map(Literal::String),
         "[ -~]{0,8}".prop_map(Literal::String),
-        (decimal(), prop::sample::select(vec!["USD", "EUR", "GBP", "ALL", "JPY"]), any::<bool>()).prop_map(
-            |(d, c, neg)| {
+        (
+            decimal(),
+            prop::sample::select(vec!["USD", "EUR", "GBP", "ALL", "JPY"]),
+            any::<bool>()
+        )
+            .prop_map(|(d, c, neg)| {
                 let amount = if neg && !d.is_zero() { -d } else { d };
                 Literal::Money(Money::new(amount, c).expect("currency"))
-            }
-        ),
+            }),
         (decimal(), any::<bool>()).prop_map(|(d, neg)| Literal::Percent(if neg && !d.is_zero() { -d } else { d })),
         (1000i32..9999, 0u8..13, 0u8..29).prop_map(|(y, m, d)| {
             let date = match (m, d) {
@@ -132,7 +137,9 @@ fn node(inner: BoxedStrategy<Expr>) -> impl Strategy<Value = NodePattern> {
 }
 
 fn length() -> impl Strategy<Value = Option<Length>> {
-    prop::option::of((prop::option::of(0u64..20), prop::option::of(0u64..20)).prop_map(|(min, max)| Length { min, max }))
+    prop::option::of(
+        (prop::option::of(0u64..20), prop::option::of(0u64..20)).prop_map(|(min, max)| Length { min, max }),
+    )
 }
 
 fn rel(inner: BoxedStrategy<Expr>) -> impl Strategy<Value = RelPattern> {
@@ -185,14 +192,25 @@ fn expr() -> impl Strategy<Value = Expr> {
             (b.clone(), b.clone()).prop_map(|(a, i)| e(ExprKind::Index(a, i))),
             (b.clone(), prop::option::of(b.clone()), prop::option::of(b.clone()))
                 .prop_map(|(a, f, t)| e(ExprKind::Slice(a, f, t))),
-            (prop::sample::select(vec![UnaryOp::Not, UnaryOp::Neg, UnaryOp::Plus]), b.clone())
+            (
+                prop::sample::select(vec![UnaryOp::Not, UnaryOp::Neg, UnaryOp::Plus]),
+                b.clone()
+            )
                 .prop_map(|(op, x)| e(ExprKind::Unary(op, x))),
             (binary_op(), b.clone(), b.clone()).prop_map(|(op, l, r)| e(ExprKind::Binary(op, l, r))),
             (binary_op(), b.clone(), b.clone()).prop_map(|(op, l, r)| e(ExprKind::Binary(op, l, r))),
             (b.clone(), any::<bool>()).prop_map(|(x, not)| e(ExprKind::IsNull(x, not))),
             (b.clone(), idents(1)).prop_map(|(x, l)| e(ExprKind::HasLabels(x, l))),
             (
-                prop::sample::select(vec!["toLower", "count", "date.truncate", "coalesce", "sources", "exists", "any"]),
+                prop::sample::select(vec![
+                    "toLower",
+                    "count",
+                    "date.truncate",
+                    "coalesce",
+                    "sources",
+                    "exists",
+                    "any"
+                ]),
                 any::<bool>(),
                 prop::collection::vec(inner.clone(), 0..3)
             )
@@ -215,14 +233,18 @@ fn expr() -> impl Strategy<Value = Expr> {
                     whens,
                     otherwise
                 })),
-            (ident(), b.clone(), prop::option::of(b.clone()), prop::option::of(b.clone())).prop_map(
-                |(var, list, filter, map)| e(ExprKind::ListComprehension {
+            (
+                ident(),
+                b.clone(),
+                prop::option::of(b.clone()),
+                prop::option::of(b.clone())
+            )
+                .prop_map(|(var, list, filter, map)| e(ExprKind::ListComprehension {
                     var,
                     list,
                     filter,
                     map
-                })
-            ),
+                })),
             (
                 prop::option::of(ident()),
                 element(inner.clone(), 1),
@@ -241,7 +263,12 @@ fn expr() -> impl Strategy<Value = Expr> {
                 })),
             element(inner.clone(), 1).prop_map(|el| e(ExprKind::Pattern(Box::new(el)))),
             (
-                prop::sample::select(vec![Quantifier::All, Quantifier::Any, Quantifier::None, Quantifier::Single]),
+                prop::sample::select(vec![
+                    Quantifier::All,
+                    Quantifier::Any,
+                    Quantifier::None,
+                    Quantifier::Single
+                ]),
                 ident(),
                 b.clone(),
                 b.clone()
@@ -326,14 +353,17 @@ fn projection(with: bool) -> impl Strategy<Value = Projection> {
 fn reading_clause() -> impl Strategy<Value = Clause> {
     let s = Span::default();
     prop_oneof![
-        (any::<bool>(), prop::collection::vec(pattern_part(bexpr()), 1..3), prop::option::of(bexpr())).prop_map(
-            move |(optional, pattern, where_)| Clause::Match {
+        (
+            any::<bool>(),
+            prop::collection::vec(pattern_part(bexpr()), 1..3),
+            prop::option::of(bexpr())
+        )
+            .prop_map(move |(optional, pattern, where_)| Clause::Match {
                 optional,
                 pattern,
                 where_,
                 span: s
-            }
-        ),
+            }),
         (bexpr(), ident()).prop_map(move |(expr, alias)| Clause::Unwind { expr, alias, span: s }),
         projection(true).prop_map(Clause::With),
     ]
@@ -448,14 +478,16 @@ fn schema() -> impl Strategy<Value = Statement> {
             idents(0),
             prop::collection::vec(prop_def(), 0..3)
         )
-            .prop_map(move |(rel_type, family, from, to, props)| SchemaStatement::CreateEdgeKind {
-                rel_type,
-                family,
-                from,
-                to,
-                props,
-                span: s
-            }),
+            .prop_map(
+                move |(rel_type, family, from, to, props)| SchemaStatement::CreateEdgeKind {
+                    rel_type,
+                    family,
+                    from,
+                    to,
+                    props,
+                    span: s
+                }
+            ),
         (any::<bool>(), ident()).prop_map(move |(edge, name)| SchemaStatement::DropKind { edge, name, span: s }),
         (ident(), ident()).prop_map(move |(label, key)| SchemaStatement::CreateIndex { label, key, span: s }),
         Just(SchemaStatement::ShowSchema(s)),
@@ -464,11 +496,14 @@ fn schema() -> impl Strategy<Value = Statement> {
 }
 
 fn entity() -> impl Strategy<Value = EntityRef> {
-    prop_oneof![any::<String>(), "[A-Za-z ]{0,12}", Just("Rock to Mine as of @2025".to_string())].prop_map(|text| {
-        EntityRef {
-            text,
-            span: Span::default(),
-        }
+    prop_oneof![
+        any::<String>(),
+        "[A-Za-z ]{0,12}",
+        Just("Rock to Mine as of @2025".to_string())
+    ]
+    .prop_map(|text| EntityRef {
+        text,
+        span: Span::default(),
     })
 }
 
@@ -544,7 +579,10 @@ fn check<S: Strategy + 'static>(cases: u32, make: fn() -> S, test: fn(&S::Value)
         .stack_size(256 << 20)
         .spawn(move || {
             // PROPTEST_CASES overrides the count for longer runs.
-            let cases = std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(cases);
+            let cases = std::env::var("PROPTEST_CASES")
+                .ok()
+                .and_then(|c| c.parse().ok())
+                .unwrap_or(cases);
             let config = ProptestConfig {
                 cases,
                 failure_persistence: None,

@@ -73,17 +73,36 @@ fn bucket_of(key: &[u8]) -> u32 {
     (stable_hash(key) % BUCKETS) as u32
 }
 
-fn name_bucket_key(name: &str) -> Vec<u8> {
-    let mut k = vec![P_NAME];
-    k.extend_from_slice(&bucket_of(name.as_bytes()).to_be_bytes());
+/// Which index bucket: the name index (`None`) or a property index, and the bucket.
+type BucketId = (Option<u32>, u32);
+
+fn name_bucket(name: &str) -> BucketId {
+    (None, bucket_of(name.as_bytes()))
+}
+
+fn prop_bucket(index: usize, vkey: &[u8]) -> BucketId {
+    (Some(index as u32), bucket_of(vkey))
+}
+
+fn bucket_key((index, bucket): BucketId) -> Vec<u8> {
+    let mut k = Vec::with_capacity(9);
+    match index {
+        None => k.push(P_NAME),
+        Some(i) => {
+            k.push(P_PROP);
+            k.extend_from_slice(&i.to_be_bytes());
+        }
+    }
+    k.extend_from_slice(&bucket.to_be_bytes());
     k
 }
 
+fn name_bucket_key(name: &str) -> Vec<u8> {
+    bucket_key(name_bucket(name))
+}
+
 fn prop_bucket_key(index: usize, vkey: &[u8]) -> Vec<u8> {
-    let mut k = vec![P_PROP];
-    k.extend_from_slice(&(index as u32).to_be_bytes());
-    k.extend_from_slice(&bucket_of(vkey).to_be_bytes());
-    k
+    bucket_key(prop_bucket(index, vkey))
 }
 
 fn io(e: sled::Error) -> StoreError {
@@ -705,7 +724,7 @@ impl Backend for SledStore {
         batch.insert(K_NEXT_EDGE, &c.next_edge.to_be_bytes());
         // Records, grouped into their blocks.
         let mut node_blocks: BTreeMap<u64, Vec<(u8, Option<Vec<u8>>)>> = BTreeMap::new();
-        let mut buckets: BTreeMap<Vec<u8>, BucketEdit> = BTreeMap::new();
+        let mut buckets: BTreeMap<BucketId, BucketEdit> = BTreeMap::new();
         for n in &c.nodes {
             let (block, slot) = block_of(n.id);
             let bytes = match &n.new {
@@ -718,21 +737,21 @@ impl Backend for SledStore {
             node_blocks.entry(block).or_default().push((slot, bytes));
             let d = index_delta(n.old.as_ref(), n.new.as_ref(), &indexes);
             for k in d.names_del {
-                buckets.entry(name_bucket_key(&k)).or_default().del.push((k.into_bytes(), n.id));
+                buckets.entry(name_bucket(&k)).or_default().del.push((k.into_bytes(), n.id));
             }
             for k in d.names_add {
-                buckets.entry(name_bucket_key(&k)).or_default().add.push((k.into_bytes(), n.id));
+                buckets.entry(name_bucket(&k)).or_default().add.push((k.into_bytes(), n.id));
             }
             for (i, k) in d.props_del {
-                buckets.entry(prop_bucket_key(i, &k)).or_default().del.push((k, n.id));
+                buckets.entry(prop_bucket(i, &k)).or_default().del.push((k, n.id));
             }
             for (i, k) in d.props_add {
-                buckets.entry(prop_bucket_key(i, &k)).or_default().add.push((k, n.id));
+                buckets.entry(prop_bucket(i, &k)).or_default().add.push((k, n.id));
             }
         }
         for (pos, k, id) in &c.index_fill {
-            let key = prop_bucket_key(first_new + pos, k);
-            buckets.entry(key).or_default().add.push((k.clone(), *id));
+            let bucket = prop_bucket(first_new + pos, k);
+            buckets.entry(bucket).or_default().add.push((k.clone(), *id));
         }
         let mut edge_blocks: BTreeMap<u64, Vec<(u8, Option<Vec<u8>>)>> = BTreeMap::new();
         for e in &c.edges {
@@ -776,7 +795,8 @@ impl Backend for SledStore {
                 }
             }
         }
-        for (key, edit) in buckets {
+        for (bucket, edit) in buckets {
+            let key = bucket_key(bucket);
             let mut entries = match state.db.get(&key).map_err(io)? {
                 Some(old) => decode_bucket(&old)?,
                 None => Vec::new(),

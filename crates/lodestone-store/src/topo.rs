@@ -251,12 +251,17 @@ impl Topology {
     /// Adds edges `(id, type id, start, end)`; endpoints must exist. Adjacency lists
     /// are appended and re-sorted only where an entry arrived out of order.
     pub(crate) fn add_edges(&mut self, edges: &[(u64, u32, u64, u64)]) {
+        // A large batch re-checks every list once at the end instead of tracking
+        // each out-of-order push; both cost O(batch) because the batch is large.
+        let large = edges.len() >= 4096 && edges.len() as u64 * 4 >= self.edge_count;
         let mut unsorted: HashSet<(u64, bool)> = HashSet::new();
+        if let Some(max) = edges.iter().map(|e| idx(e.0)).max() {
+            if self.edges.len() <= max {
+                self.edges.resize_with(max + 1, EdgeSlot::default);
+            }
+        }
         for &(id, ty, start, end) in edges {
             let i = idx(id);
-            if self.edges.len() <= i {
-                self.edges.resize_with(i + 1, EdgeSlot::default);
-            }
             if self.edges[i].ty != ABSENT {
                 continue;
             }
@@ -270,16 +275,25 @@ impl Topology {
             self.type_counts[t] += 1;
             let out = Adj { ty, edge: id, other: end };
             let list = &mut self.nodes[idx(start)].out;
-            if list.last().is_some_and(|l| l.key() > out.key()) {
+            if !large && list.last().is_some_and(|l| l.key() > out.key()) {
                 unsorted.insert((start, true));
             }
             list.push(out);
             let inn = Adj { ty, edge: id, other: start };
             let list = &mut self.nodes[idx(end)].inn;
-            if list.last().is_some_and(|l| l.key() > inn.key()) {
+            if !large && list.last().is_some_and(|l| l.key() > inn.key()) {
                 unsorted.insert((end, false));
             }
             list.push(inn);
+        }
+        if large {
+            for slot in &mut self.nodes {
+                for list in [&mut slot.out, &mut slot.inn] {
+                    if list.windows(2).any(|w| w[0].key() > w[1].key()) {
+                        list.sort_unstable_by_key(Adj::key);
+                    }
+                }
+            }
         }
         for (node, out) in unsorted {
             let slot = &mut self.nodes[idx(node)];

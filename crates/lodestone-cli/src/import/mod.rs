@@ -652,6 +652,7 @@ pub fn import(
         if let Some(p) = &progress {
             p.set_message("committing");
         }
+        tracing::info!(nodes = summary.nodes, relationships = summary.edges, "rows read; committing");
         txn.commit()?;
         Ok(Summary {
             skipped: bad,
@@ -659,6 +660,7 @@ pub fn import(
             ..summary
         })
     })();
+    tracing::info!("flushing");
     let flushed = db.flush();
     db.set_durability(Durability::Immediate);
     if let Some(p) = &progress {

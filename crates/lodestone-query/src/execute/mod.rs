@@ -49,7 +49,42 @@ pub(crate) struct OpStats {
     pub time: Duration,
 }
 
-const CACHE_CAP: usize = 8192;
+/// Slots of the direct-mapped record caches (a power of two).
+const CACHE_SLOTS: usize = 1024;
+
+/// A small direct-mapped cache of records by id: a repeated read of a recent
+/// record is free, and a scan replaces entries one by one instead of growing.
+struct RecordCache<K, R> {
+    slots: Vec<Option<(K, Rc<R>)>>,
+}
+
+impl<K: Copy + PartialEq, R> RecordCache<K, R> {
+    fn new() -> Self {
+        RecordCache { slots: Vec::new() }
+    }
+
+    fn get(&self, key: K, index: u64) -> Option<Rc<R>> {
+        match self.slots.get(index as usize & (CACHE_SLOTS - 1)) {
+            Some(Some((k, r))) if *k == key => Some(r.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&mut self, key: K, index: u64, record: Rc<R>) {
+        if self.slots.is_empty() {
+            self.slots.resize_with(CACHE_SLOTS, || None);
+        }
+        self.slots[index as usize & (CACHE_SLOTS - 1)] = Some((key, record));
+    }
+
+    fn forget(&mut self, key: K, index: u64) {
+        if let Some(slot) = self.slots.get_mut(index as usize & (CACHE_SLOTS - 1))
+            && matches!(slot, Some((k, _)) if *k == key)
+        {
+            *slot = None;
+        }
+    }
+}
 
 /// Everything an operator needs while it runs.
 pub(crate) struct Ctx<'g> {
@@ -64,8 +99,8 @@ pub(crate) struct Ctx<'g> {
     prof_current: usize,
     prof_last: Instant,
     pub(crate) counters: Counters,
-    node_cache: HashMap<NodeId, Rc<NodeRecord>>,
-    edge_cache: HashMap<EdgeId, Rc<EdgeRecord>>,
+    node_cache: RecordCache<NodeId, NodeRecord>,
+    edge_cache: RecordCache<EdgeId, EdgeRecord>,
     pub(crate) as_of: Option<PartialDate>,
     visible_nodes: HashMap<NodeId, bool>,
     visible_edges: HashMap<EdgeId, bool>,
@@ -87,8 +122,8 @@ impl<'g> Ctx<'g> {
             prof_current: ops,
             prof_last: now,
             counters: Counters::default(),
-            node_cache: HashMap::new(),
-            edge_cache: HashMap::new(),
+            node_cache: RecordCache::new(),
+            edge_cache: RecordCache::new(),
             as_of: None,
             visible_nodes: HashMap::new(),
             visible_edges: HashMap::new(),
@@ -181,45 +216,39 @@ impl<'g> Ctx<'g> {
 
     /// A node's record, cached for the statement.
     pub(crate) fn node_record(&mut self, id: NodeId) -> QueryResult<Option<Rc<NodeRecord>>> {
-        if let Some(r) = self.node_cache.get(&id) {
-            return Ok(Some(r.clone()));
+        if let Some(r) = self.node_cache.get(id, id.0) {
+            return Ok(Some(r));
         }
         let Some(rec) = self.read().node(id)? else {
             return Ok(None);
         };
         let rec = Rc::new(rec);
-        if self.node_cache.len() >= CACHE_CAP {
-            self.node_cache.clear();
-        }
-        self.node_cache.insert(id, rec.clone());
+        self.node_cache.put(id, id.0, rec.clone());
         Ok(Some(rec))
     }
 
     /// An edge's record, cached for the statement.
     pub(crate) fn edge_record(&mut self, id: EdgeId) -> QueryResult<Option<Rc<EdgeRecord>>> {
-        if let Some(r) = self.edge_cache.get(&id) {
-            return Ok(Some(r.clone()));
+        if let Some(r) = self.edge_cache.get(id, id.0) {
+            return Ok(Some(r));
         }
         let Some(rec) = self.read().edge(id)? else {
             return Ok(None);
         };
         let rec = Rc::new(rec);
-        if self.edge_cache.len() >= CACHE_CAP {
-            self.edge_cache.clear();
-        }
-        self.edge_cache.insert(id, rec.clone());
+        self.edge_cache.put(id, id.0, rec.clone());
         Ok(Some(rec))
     }
 
     /// Forgets cached state about a node after a write.
     pub(crate) fn forget_node(&mut self, id: NodeId) {
-        self.node_cache.remove(&id);
+        self.node_cache.forget(id, id.0);
         self.visible_nodes.remove(&id);
     }
 
     /// Forgets cached state about an edge after a write.
     pub(crate) fn forget_edge(&mut self, id: EdgeId) {
-        self.edge_cache.remove(&id);
+        self.edge_cache.forget(id, id.0);
         self.visible_edges.remove(&id);
     }
 

@@ -239,7 +239,13 @@ pub(crate) fn describe_expected(positives: &[Rule]) -> Option<String> {
         }
     }
     if expression {
-        out.retain(|p| p != "a pattern comprehension");
+        // These only start kinds of expression here.
+        out.retain(|p| {
+            !matches!(
+                p.as_str(),
+                "a pattern comprehension" | "a function name" | "`(`" | "`[`" | "`{`" | "a node pattern such as `(n)`"
+            )
+        });
         out.push("an expression".into());
     } else if variable {
         out.insert(0, "a variable name".into());
