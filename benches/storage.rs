@@ -165,7 +165,10 @@ fn main() {
         let mut i = 0u64;
         b.iter(|| {
             i = (i + 7919) % n;
-            black_box(r.lookup_name(&format!("{} {i}", label_of(i).to_lowercase())).expect("lookup"))
+            black_box(
+                r.lookup_name(&format!("{} {i}", label_of(i).to_lowercase()))
+                    .expect("lookup"),
+            )
         })
     });
     c.bench_function("storage/expand_one_type", |b| {

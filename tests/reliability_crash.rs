@@ -139,6 +139,7 @@ struct Tally {
     acked_items: i64,
     acked_batches: usize,
     unacked_but_present: i64,
+    verify_time: Duration,
 }
 
 #[test]
@@ -190,6 +191,7 @@ fn killed_library_writer_loses_nothing_acknowledged() {
         while let Ok(line) = rx.recv_timeout(Duration::from_millis(100)) {
             acked.note(&line);
         }
+        let verify_started = Instant::now();
         let db = Database::open(dir.path()).unwrap_or_else(|e| panic!("cycle {cycle}: reopen failed: {e}"));
         let now = workload::verify(&db, acked.items, &acked.batches);
         assert!(now.items >= last.items, "cycle {cycle}: counter went back from {} to {}", last.items, now.items);
@@ -200,6 +202,7 @@ fn killed_library_writer_loses_nothing_acknowledged() {
         acked.batches.extend(now.batches.iter().copied());
         last = now;
         drop(db);
+        tally.verify_time += verify_started.elapsed();
         tally.cycles += 1;
         tally.early_kills += u64::from(early);
         tally.bulk_cycles += u64::from(bulk);

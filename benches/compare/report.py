@@ -4,7 +4,8 @@
 
 Each cell of a query row is `median / p95`, followed by the ratio of its median to the
 baseline engine's median (Lodestone when present, else SQLite). Results of every engine
-are compared parameter by parameter; a cell whose results differ from the baseline is marked.
+are compared parameter by parameter with the baseline's (the other engines' where the
+baseline has none); a cell whose results differ is marked.
 """
 
 import argparse
@@ -113,7 +114,7 @@ def main():
     lines.append(
         f"Machine: {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}."
         f" Cells: median / p95 over warm runs; (×r) = median ÷ {base_name}'s median. "
-        "'≠' marks results that differ from the baseline's."
+        "'≠' marks results that differ from the baseline's (or, where it has none, the other engines')."
     )
     lines.append("")
     header = "| work | " + " | ".join(title(d) for d in docs) + " |"
@@ -150,7 +151,12 @@ def main():
             continue
         bq = base.get("queries", {}).get(key, {}) if base else {}
         bmed = bq.get("median_ms") if bq.get("status") == "ok" else None
-        bres = results_of(base, key) if base else None
+        # Reference results: the baseline's where it has them, else the first engine's that does.
+        bres = None
+        for d in ([base] if base else []) + docs:
+            r = results_of(d, key)
+            if r is not None:
+                bres = [x if x is not None else y for x, y in zip(bres, r)] if bres else list(r)
         cells = []
         for d in docs:
             q = d.get("queries", {}).get(key)
@@ -162,7 +168,7 @@ def main():
                     cell += f" [{q['runs']} run{'s' if q['runs'] != 1 else ''}]"
                 if not agrees(results_of(d, key), bres):
                     cell += " ≠"
-                    notes.append(f"- {label}: {title(d)} returned {results_of(d, key)}, {base_name} {bres}")
+                    notes.append(f"- {label}: {title(d)} returned {results_of(d, key)}, reference {bres}")
                 cells.append(cell)
             elif q.get("status") == "timeout":
                 cells.append(f"did not finish in {q.get('timeout_s', '?'):g} s")

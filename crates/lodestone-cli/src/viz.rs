@@ -56,6 +56,32 @@ pub fn subgraph(db: &Database, output: &Output) -> CliResult<Subgraph> {
         }
     }
     let read = db.read()?;
+    // Questions describe the walk behind each answer as text: `A -[TYPE role]-> B <-[TYPE]- C`.
+    for text in &names {
+        for (from, rel_type, forward, to) in parse_walk(text) {
+            let starts = read.lookup_name(&lodestone::normalize_name(&from))?;
+            let ends: BTreeSet<NodeId> = read.lookup_name(&lodestone::normalize_name(&to))?.into_iter().collect();
+            for a in starts {
+                let dir = if forward {
+                    Direction::Outgoing
+                } else {
+                    Direction::Incoming
+                };
+                let mut found = Vec::new();
+                read.expand(a, dir, &[rel_type.as_str()], &mut |adj| {
+                    if ends.contains(&adj.other) {
+                        found.push(adj.edge);
+                    }
+                    ControlFlow::Continue(())
+                })?;
+                for e in found {
+                    if let Some(rec) = read.edge(e)? {
+                        g.edges.insert(e, (rec.rel_type, rec.start, rec.end, rec.props));
+                    }
+                }
+            }
+        }
+    }
     if g.nodes.is_empty() && g.edges.is_empty() {
         for name in &names {
             for id in read.lookup_name(&lodestone::normalize_name(name))? {
@@ -94,6 +120,49 @@ pub fn subgraph(db: &Database, output: &Output) -> CliResult<Subgraph> {
         }
     }
     Ok(g)
+}
+
+/// Reads a walk written as `A -[TYPE ...]-> B <-[TYPE ...]- C` into steps
+/// (from, type, whether the arrow points forward, to); empty for other text.
+pub fn parse_walk(text: &str) -> Vec<(String, String, bool, String)> {
+    let mut steps = Vec::new();
+    let mut rest = text;
+    let mut from: Option<String> = None;
+    loop {
+        let fwd = rest.find(" -[");
+        let back = rest.find(" <-[");
+        let (at, open, forward) = match (fwd, back) {
+            (Some(f), Some(b)) if b < f => (b, 4, false),
+            (Some(f), _) => (f, 3, true),
+            (None, Some(b)) => (b, 4, false),
+            (None, None) => break,
+        };
+        let name = rest[..at].trim().to_string();
+        let after = &rest[at + open..];
+        let Some(close) = after.find(']') else { break };
+        let rel_type = after[..close].split_whitespace().next().unwrap_or("").to_string();
+        let tail = &after[close + 1..];
+        let arrow = if forward { "->" } else { "-" };
+        let Some(tail) = tail.strip_prefix(arrow) else { break };
+        if let Some(prev) = from.take() {
+            if !prev.is_empty() && prev != name {
+                return Vec::new();
+            }
+        }
+        let next_end = [tail.find(" -["), tail.find(" <-[")]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(tail.len());
+        let to = tail[..next_end].trim().to_string();
+        if name.is_empty() || to.is_empty() || rel_type.is_empty() {
+            break;
+        }
+        steps.push((name, rel_type, forward, to.clone()));
+        from = Some(to);
+        rest = tail;
+    }
+    steps
 }
 
 /// Fill colours for the node kinds of the domain; other labels get one from a hash.
@@ -282,6 +351,21 @@ mod tests {
             labels: vec![label.into()],
             props: Props::from([("name".to_string(), Value::from(name))]),
         }
+    }
+
+    #[test]
+    fn walks_read_from_question_answers() {
+        let steps = parse_walk("Commerce -[FUNDS investor]-> A grant to X -[FUNDS grantee]-> X <-[OWNS]- Y");
+        assert_eq!(
+            steps,
+            [
+                ("Commerce".into(), "FUNDS".into(), true, "A grant to X".into()),
+                ("A grant to X".into(), "FUNDS".into(), true, "X".into()),
+                ("X".into(), "OWNS".into(), false, "Y".into()),
+            ]
+        );
+        assert!(parse_walk("plain text").is_empty());
+        assert!(parse_walk("A -[broken").is_empty());
     }
 
     #[test]

@@ -95,11 +95,23 @@ fn shell_answers_cancels_and_goes_on() {
 
     // Plans, scripts and pictures.
     step(&mut p, ":explain MATCH (c:Company) RETURN c.name;", "NodeByLabelScan");
-    std::fs::write(home.path().join("more.lq"), "CREATE (:Company {name: 'Acme Magnets'});\nMATCH (c:Company {name: 'Acme Magnets'}) RETURN c.name AS made;\n").unwrap();
+    std::fs::write(
+        home.path().join("more.lq"),
+        "CREATE (:Company {name: 'Acme Magnets'});\nMATCH (c:Company {name: 'Acme Magnets'}) RETURN c.name AS made;\n",
+    )
+    .unwrap();
     step(&mut p, ":read more.lq", "Acme Magnets");
-    step(&mut p, "MATCH p = (:Deposit {name: 'Round Top'})-[:LOCATED_IN]->() RETURN p;", "1 row");
+    step(
+        &mut p,
+        "MATCH p = (:Deposit {name: 'Round Top'})-[:LOCATED_IN]->() RETURN p;",
+        "1 row",
+    );
     step(&mut p, ":viz located.dot", "wrote located.dot");
-    assert!(std::fs::read_to_string(home.path().join("located.dot")).unwrap().contains("LOCATED_IN"));
+    assert!(
+        std::fs::read_to_string(home.path().join("located.dot"))
+            .unwrap()
+            .contains("LOCATED_IN")
+    );
 
     // Long results are cut with a note.
     step(

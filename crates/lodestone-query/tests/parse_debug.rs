@@ -2,17 +2,23 @@ use lodestone_query::parse::{parse_script, to_text, without_spans};
 
 #[test]
 fn debug() {
-    let src = std::env::var("Q").unwrap_or_default();
-    match parse_script(&src) {
-        Ok(v) => for (s, sp) in v {
-            let t = to_text(&s);
-            println!("{sp:?} {:?}\n  => {t}", &src[sp.start..sp.end]);
-            if std::env::var("AST").is_ok() { println!("{:#?}", without_spans(&s)); }
-            match parse_script(&t) {
-                Ok(v2) => { let same = v2.len() == 1 && without_spans(&v2[0].0) == without_spans(&s); println!("  round trip: {same}"); }
-                Err(e) => println!("  REPARSE ERROR {}", e.render(&t)),
+    let Ok(path) = std::env::var("QFILE") else { return };
+    let all: Vec<String> = std::fs::read_to_string(path).unwrap().split("\n@@@@\n").map(String::from).collect();
+    let mut bad = 0;
+    for q in &all {
+        match parse_script(q) {
+            Ok(v) => {
+                for (s, _) in v {
+                    let t = to_text(&s);
+                    match parse_script(&t) {
+                        Ok(v2) if v2.len() == 1 && without_spans(&v2[0].0) == without_spans(&s) => {}
+                        _ => println!("ROUNDTRIP FAIL {q}\n => {t}"),
+                    }
+                }
+                if std::env::var("SHOWOK").is_ok() { println!("OK: {q}"); }
             }
-        },
-        Err(e) => println!("{}", e.render(&src)),
+            Err(e) => { bad += 1; println!("ERR: {}\n{}\n", q, e.render(q)); }
+        }
     }
+    println!("{bad} of {} failed", all.len());
 }

@@ -33,7 +33,10 @@ fn main() {
     {
         let store = SledStore::open_with(
             &dir,
-            OpenOptions { durability: Durability::Deferred, ..OpenOptions::default() },
+            OpenOptions {
+                durability: Durability::Deferred,
+                ..OpenOptions::default()
+            },
         )
         .unwrap();
         let mut tx = store.write().unwrap();
@@ -41,7 +44,12 @@ fn main() {
             let mut props = Props::new();
             props.insert("name".into(), Value::String(format!("Entity {i}")));
             let label = labels[(i % 100).min(99) as usize * 5 / 100].to_string();
-            tx.create_node(NodeRecord { labels: vec![label], props, citations: vec![] }).unwrap();
+            tx.create_node(NodeRecord {
+                labels: vec![label],
+                props,
+                citations: vec![],
+            })
+            .unwrap();
         }
         for i in 0..n * 5 {
             let start = i / 5;
@@ -83,5 +91,9 @@ fn main() {
     );
     let t = Instant::now();
     let report = store.check().unwrap();
-    println!("check: {:.2}s, problems {:?}", t.elapsed().as_secs_f64(), &report.problems[..report.problems.len().min(3)]);
+    println!(
+        "check: {:.2}s, problems {:?}",
+        t.elapsed().as_secs_f64(),
+        &report.problems[..report.problems.len().min(3)]
+    );
 }

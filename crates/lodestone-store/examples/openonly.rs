@@ -1,4 +1,5 @@
-//! Opens an existing store and reports the time and resident memory.
+//! Opens an existing store and reports the open time and resident memory:
+//! `cargo run --release -p lodestone-store --example openonly -- DIR`.
 use lodestone_store::{SledStore, Storage};
 use std::time::Instant;
 fn main() {
@@ -6,6 +7,14 @@ fn main() {
     let t = Instant::now();
     let store = SledStore::open(&dir).unwrap();
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let rss = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap_or("").to_string();
-    println!("open {:.3}s {rss} nodes {}", t.elapsed().as_secs_f64(), store.read().unwrap().stats().unwrap().nodes);
+    let rss = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .unwrap_or("")
+        .to_string();
+    println!(
+        "open {:.3}s {rss} nodes {}",
+        t.elapsed().as_secs_f64(),
+        store.read().unwrap().stats().unwrap().nodes
+    );
 }

@@ -331,7 +331,9 @@ impl<'a> Reader<'a> {
             5 => Value::String(self.string()?),
             6 => {
                 let n = self.count()?;
-                let mut items = Vec::with_capacity(n);
+                // A claimed count is only bounded by the bytes left, and nested lists
+                // would each reserve that much: reserve a little and let real items grow it.
+                let mut items = Vec::with_capacity(n.min(64));
                 for _ in 0..n {
                     items.push(self.value(depth + 1)?);
                 }
@@ -575,6 +577,9 @@ mod tests {
         let back: Vec<(String, String)> = decode_meta("indexes", &bytes).unwrap();
         assert_eq!(back, idx);
         assert!(decode_meta::<Vec<(String, String)>>("indexes", &[0xff; 9]).is_err());
-        assert_eq!(decode_schema(&encode_schema(&Schema::default()).unwrap()).unwrap(), Schema::default());
+        assert_eq!(
+            decode_schema(&encode_schema(&Schema::default()).unwrap()).unwrap(),
+            Schema::default()
+        );
     }
 }

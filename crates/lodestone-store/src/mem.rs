@@ -143,10 +143,10 @@ impl MemState {
                 names.insert((k, id));
             }
             for (i, (label, key)) in self.indexes.iter().enumerate() {
-                if rec.has_label(label) {
-                    if let Some(k) = prop_key(&rec.props, key) {
-                        props[i].entry(k).or_default().insert(id);
-                    }
+                if rec.has_label(label)
+                    && let Some(k) = prop_key(&rec.props, key)
+                {
+                    props[i].entry(k).or_default().insert(id);
                 }
             }
         }
@@ -215,7 +215,9 @@ impl Backend for MemStore {
 
 impl Storage for MemStore {
     fn read(&self) -> StoreResult<Box<dyn GraphRead + '_>> {
-        Ok(Box::new(Snapshot(self.state.read().unwrap_or_else(PoisonError::into_inner))))
+        Ok(Box::new(Snapshot(
+            self.state.read().unwrap_or_else(PoisonError::into_inner),
+        )))
     }
 
     fn write(&self) -> StoreResult<Box<dyn WriteTxn + '_>> {

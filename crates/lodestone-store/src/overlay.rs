@@ -246,7 +246,11 @@ fn prop_entries(rec: Option<&NodeRecord>, indexes: &[(String, String)]) -> Vec<(
 }
 
 /// The index entries a node change removes and adds (unchanged entries in neither).
-pub(crate) fn index_delta(old: Option<&NodeRecord>, new: Option<&NodeRecord>, indexes: &[(String, String)]) -> IndexDelta {
+pub(crate) fn index_delta(
+    old: Option<&NodeRecord>,
+    new: Option<&NodeRecord>,
+    indexes: &[(String, String)],
+) -> IndexDelta {
     let old_names = old.map(|r| name_keys(&r.props)).unwrap_or_default();
     let new_names = new.map(|r| name_keys(&r.props)).unwrap_or_default();
     let old_props = prop_entries(old, indexes);
@@ -441,12 +445,11 @@ impl<'a, S: Backend> Txn<'a, S> {
         let base = self.ov.node_base;
         let idx = lazy.props.entry((label.to_string(), key.to_string())).or_default();
         for i in idx.upto..n {
-            if let Some(r) = &self.ov.new_nodes[i] {
-                if r.has_label(label) {
-                    if let Some(k) = prop_key(&r.props, key) {
-                        idx.map.entry(k).or_default().push(base + i as u64);
-                    }
-                }
+            if let Some(r) = &self.ov.new_nodes[i]
+                && r.has_label(label)
+                && let Some(k) = prop_key(&r.props, key)
+            {
+                idx.map.entry(k).or_default().push(base + i as u64);
             }
         }
         idx.upto = n;
@@ -482,10 +485,11 @@ impl<'a, S: Backend> Txn<'a, S> {
             }
         }
         for ((label, key), idx) in lazy.props.iter_mut() {
-            if i < idx.upto && r.has_label(label) {
-                if let Some(k) = prop_key(&r.props, key) {
-                    idx.map.entry(k).or_default().push(id);
-                }
+            if i < idx.upto
+                && r.has_label(label)
+                && let Some(k) = prop_key(&r.props, key)
+            {
+                idx.map.entry(k).or_default().push(id);
             }
         }
     }
@@ -557,10 +561,10 @@ impl<'a, S: Backend> Txn<'a, S> {
                 continue;
             }
             for e in self.edges_at(*id)? {
-                if checked.insert(e.0) {
-                    if let Some(erec) = self.edge(e)? {
-                        check_edge(e.0, &erec)?;
-                    }
+                if checked.insert(e.0)
+                    && let Some(erec) = self.edge(e)?
+                {
+                    check_edge(e.0, &erec)?;
                 }
             }
         }
@@ -573,10 +577,10 @@ impl<'a, S: Backend> Txn<'a, S> {
         let mut index_fill = Vec::new();
         for (pos, (label, key)) in self.ov.new_indexes.iter().enumerate() {
             for n in self.nodes_with_label(label)? {
-                if let Some(rec) = self.node(n)? {
-                    if let Some(k) = prop_key(&rec.props, key) {
-                        index_fill.push((pos, k, n.0));
-                    }
+                if let Some(rec) = self.node(n)?
+                    && let Some(k) = prop_key(&rec.props, key)
+                {
+                    index_fill.push((pos, k, n.0));
                 }
             }
         }
@@ -600,7 +604,11 @@ impl<'a, S: Backend> Txn<'a, S> {
         del.sort_unstable();
         for (id, rec) in upd {
             let old = base.node_record(id)?;
-            changes.nodes.push(NodeChange { id, old, new: Some(rec) });
+            changes.nodes.push(NodeChange {
+                id,
+                old,
+                new: Some(rec),
+            });
         }
         for id in del {
             let old = base.node_record(id)?;
@@ -621,7 +629,11 @@ impl<'a, S: Backend> Txn<'a, S> {
         del.sort_unstable();
         for (id, rec) in upd {
             let old = base.edge_record(id)?;
-            changes.edges.push(EdgeChange { id, old, new: Some(rec) });
+            changes.edges.push(EdgeChange {
+                id,
+                old,
+                new: Some(rec),
+            });
         }
         for id in del {
             let old = base.edge_record(id)?;
@@ -721,32 +733,33 @@ impl<S: Backend> GraphRead for Txn<'_, S> {
         let wanted = |r: &EdgeRecord| types.is_empty() || types.contains(&r.rel_type.as_str());
         if matches!(dir, Direction::Outgoing | Direction::Both) {
             for e in self.new_edges_at(node.0, true) {
-                if let Some(r) = self.new_edge_ref(e) {
-                    if wanted(r) {
-                        let a = Adjacent {
-                            edge: EdgeId(e),
-                            other: r.end,
-                            outgoing: true,
-                        };
-                        if visit(a).is_break() {
-                            return Ok(());
-                        }
+                if let Some(r) = self.new_edge_ref(e)
+                    && wanted(r)
+                {
+                    let a = Adjacent {
+                        edge: EdgeId(e),
+                        other: r.end,
+                        outgoing: true,
+                    };
+                    if visit(a).is_break() {
+                        return Ok(());
                     }
                 }
             }
         }
         if matches!(dir, Direction::Incoming | Direction::Both) {
             for e in self.new_edges_at(node.0, false) {
-                if let Some(r) = self.new_edge_ref(e) {
-                    if wanted(r) && !(dir == Direction::Both && r.start == node) {
-                        let a = Adjacent {
-                            edge: EdgeId(e),
-                            other: r.start,
-                            outgoing: false,
-                        };
-                        if visit(a).is_break() {
-                            return Ok(());
-                        }
+                if let Some(r) = self.new_edge_ref(e)
+                    && wanted(r)
+                    && !(dir == Direction::Both && r.start == node)
+                {
+                    let a = Adjacent {
+                        edge: EdgeId(e),
+                        other: r.start,
+                        outgoing: false,
+                    };
+                    if visit(a).is_break() {
+                        return Ok(());
                     }
                 }
             }
@@ -856,7 +869,11 @@ impl<S: Backend> GraphRead for Txn<'_, S> {
             self.index_new_nodes();
             let lazy = self.ov.lazy.borrow();
             if let Some(list) = lazy.names.map.get(key) {
-                ids.extend(list.iter().copied().filter(|id| self.new_node_ref(*id).is_some_and(has_key)));
+                ids.extend(
+                    list.iter()
+                        .copied()
+                        .filter(|id| self.new_node_ref(*id).is_some_and(has_key)),
+                );
             }
         }
         ids.sort_unstable();
@@ -924,7 +941,11 @@ impl<S: Backend> GraphRead for Txn<'_, S> {
                 .get(&(label.to_string(), key.to_string()))
                 .and_then(|idx| idx.map.get(&vkey))
             {
-                ids.extend(list.iter().copied().filter(|id| self.new_node_ref(*id).is_some_and(matches)));
+                ids.extend(
+                    list.iter()
+                        .copied()
+                        .filter(|id| self.new_node_ref(*id).is_some_and(matches)),
+                );
             }
         }
         ids.sort_unstable();
@@ -979,7 +1000,10 @@ impl<S: Backend> GraphRead for Txn<'_, S> {
             bump(&mut types, &r.rel_type, 1);
         }
         let keep = |m: BTreeMap<String, i64>| -> BTreeMap<String, u64> {
-            m.into_iter().filter(|(_, v)| *v > 0).map(|(k, v)| (k, v as u64)).collect()
+            m.into_iter()
+                .filter(|(_, v)| *v > 0)
+                .map(|(k, v)| (k, v as u64))
+                .collect()
         };
         s.nodes = nodes.max(0) as u64;
         s.edges = edges.max(0) as u64;
@@ -1087,12 +1111,12 @@ impl<S: Backend> GraphWrite for Txn<'_, S> {
                 }
             }
             for id in self.all_edges()? {
-                if let Some(rec) = self.edge(id)? {
-                    if schema.edges.contains_key(&rec.rel_type) {
-                        let start = self.labels(rec.start)?;
-                        let end = self.labels(rec.end)?;
-                        schema.check_edge(&rec, &start, &end)?;
-                    }
+                if let Some(rec) = self.edge(id)?
+                    && schema.edges.contains_key(&rec.rel_type)
+                {
+                    let start = self.labels(rec.start)?;
+                    let end = self.labels(rec.end)?;
+                    schema.check_edge(&rec, &start, &end)?;
                 }
             }
         }
@@ -1101,10 +1125,7 @@ impl<S: Backend> GraphWrite for Txn<'_, S> {
     }
 
     fn create_index(&mut self, label: &str, key: &str) -> StoreResult<()> {
-        let known = self
-            .all_indexes()
-            .iter()
-            .any(|(l, k)| l == label && k == key);
+        let known = self.all_indexes().iter().any(|(l, k)| l == label && k == key);
         if !known {
             self.ov.new_indexes.push((label.to_string(), key.to_string()));
         }

@@ -252,6 +252,9 @@ impl Base for SledState {
     }
 }
 
+/// Per block, the slots a commit sets (`Some`) or clears (`None`).
+type BlockEdits = BTreeMap<u64, Vec<(u8, Option<Vec<u8>>)>>;
+
 /// Index entries a commit removes from and adds to one bucket.
 #[derive(Default)]
 struct BucketEdit {
@@ -350,7 +353,10 @@ fn create_database(path: &Path, cache_bytes: u64) -> StoreResult<()> {
     batch.insert(K_NEXT_NODE, &0u64.to_be_bytes());
     batch.insert(K_NEXT_EDGE, &0u64.to_be_bytes());
     batch.insert(K_SCHEMA, encode_schema(&Schema::default())?);
-    batch.insert(K_INDEXES, codec::encode_meta("indexes", &Vec::<(String, String)>::new())?);
+    batch.insert(
+        K_INDEXES,
+        codec::encode_meta("indexes", &Vec::<(String, String)>::new())?,
+    );
     db.apply_batch(batch).map_err(io)?;
     db.flush().map_err(io)?;
     drop(db);
@@ -376,10 +382,12 @@ fn load_interner(db: &sled::Db, path: &Path, prefix: u8, what: &str) -> StoreRes
 }
 
 fn meta_u64(db: &sled::Db, path: &Path, key: &[u8]) -> StoreResult<u64> {
-    let v = db
-        .get(key)
-        .map_err(|e| open_err(path, e))?
-        .ok_or_else(|| corrupt(path, format!("metadata `{}` is missing", String::from_utf8_lossy(&key[1..]))))?;
+    let v = db.get(key).map_err(|e| open_err(path, e))?.ok_or_else(|| {
+        corrupt(
+            path,
+            format!("metadata `{}` is missing", String::from_utf8_lossy(&key[1..])),
+        )
+    })?;
     if v.len() != 8 {
         return Err(corrupt(path, "metadata value has the wrong size"));
     }
@@ -453,10 +461,7 @@ fn load_state(db: sled::Db, path: &Path) -> StoreResult<SledState> {
         for (slot, rec) in entries {
             let id = (block << BLOCK_BITS) | u64::from(slot);
             let (ty, start, end) = decode_edge_header(rec).map_err(|e| corrupt(path, format!("edge {id}: {e}")))?;
-            if id >= next_edge
-                || u64::from(slot) >= 1 << BLOCK_BITS
-                || ty as usize >= type_count
-            {
+            if id >= next_edge || u64::from(slot) >= 1 << BLOCK_BITS || ty as usize >= type_count {
                 return Err(corrupt(path, format!("edge {id} refers to a missing type")));
             }
             all.push((id, ty, start, end));
@@ -591,19 +596,25 @@ impl SledStore {
                     problems.push(format!("labels of node {id} differ between disk and memory"));
                 }
                 for key in name_keys(&props) {
-                    expected.entry(name_bucket_key(&key)).or_default().push((key.into_bytes(), id));
+                    expected
+                        .entry(name_bucket_key(&key))
+                        .or_default()
+                        .push((key.into_bytes(), id));
                 }
                 for (i, (label, key)) in state.indexes.iter().enumerate() {
-                    if topo.labels.get(label).is_some_and(|l| labels.contains(&l)) {
-                        if let Some(vk) = prop_key(&props, key) {
-                            expected.entry(prop_bucket_key(i, &vk)).or_default().push((vk, id));
-                        }
+                    if topo.labels.get(label).is_some_and(|l| labels.contains(&l))
+                        && let Some(vk) = prop_key(&props, key)
+                    {
+                        expected.entry(prop_bucket_key(i, &vk)).or_default().push((vk, id));
                     }
                 }
             }
         }
         if nodes != topo.node_count() {
-            problems.push(format!("{nodes} node records on disk, {} nodes in memory", topo.node_count()));
+            problems.push(format!(
+                "{nodes} node records on disk, {} nodes in memory",
+                topo.node_count()
+            ));
         }
         for kv in state.db.scan_prefix([P_EDGE]) {
             let (k, v) = kv.map_err(io)?;
@@ -635,7 +646,10 @@ impl SledStore {
             }
         }
         if edges != topo.edge_count() {
-            problems.push(format!("{edges} edge records on disk, {} edges in memory", topo.edge_count()));
+            problems.push(format!(
+                "{edges} edge records on disk, {} edges in memory",
+                topo.edge_count()
+            ));
         }
         let mut found: BTreeMap<Vec<u8>, Vec<(Vec<u8>, u64)>> = BTreeMap::new();
         for prefix in [P_NAME, P_PROP] {
@@ -659,9 +673,14 @@ impl SledStore {
             };
             for (p, what) in [(P_NAME, "name"), (P_PROP, "property")] {
                 let (f, e) = (names(&found, p), names(&expected, p));
-                let differ = found.iter().filter(|(k, _)| k[0] == p).ne(expected.iter().filter(|(k, _)| k[0] == p));
+                let differ = found
+                    .iter()
+                    .filter(|(k, _)| k[0] == p)
+                    .ne(expected.iter().filter(|(k, _)| k[0] == p));
                 if differ {
-                    problems.push(format!("{what} index disagrees with the records ({f} entries on disk, {e} expected)"));
+                    problems.push(format!(
+                        "{what} index disagrees with the records ({f} entries on disk, {e} expected)"
+                    ));
                 }
             }
         }
@@ -672,10 +691,10 @@ impl SledStore {
         if meta != (state.next_node, state.next_edge) {
             problems.push("next ids on disk differ from memory".into());
         }
-        if let Some(max) = topo.node_ids().last() {
-            if max >= state.next_node {
-                problems.push(format!("node {max} is beyond the next node id"));
-            }
+        if let Some(max) = topo.node_ids().last()
+            && max >= state.next_node
+        {
+            problems.push(format!("node {max} is beyond the next node id"));
         }
         Ok(CheckReport { nodes, edges, problems })
     }
@@ -705,7 +724,14 @@ impl Backend for SledStore {
                 state.topo.types.intern(&rec.rel_type);
             }
         }
-        for (i, name) in state.topo.labels.names().iter().enumerate().skip(state.persisted_labels) {
+        for (i, name) in state
+            .topo
+            .labels
+            .names()
+            .iter()
+            .enumerate()
+            .skip(state.persisted_labels)
+        {
             batch.insert(&interned_key(P_LABEL, i as u32), name.as_bytes());
         }
         for (i, name) in state.topo.types.names().iter().enumerate().skip(state.persisted_types) {
@@ -723,7 +749,7 @@ impl Backend for SledStore {
         batch.insert(K_NEXT_NODE, &c.next_node.to_be_bytes());
         batch.insert(K_NEXT_EDGE, &c.next_edge.to_be_bytes());
         // Records, grouped into their blocks.
-        let mut node_blocks: BTreeMap<u64, Vec<(u8, Option<Vec<u8>>)>> = BTreeMap::new();
+        let mut node_blocks = BlockEdits::new();
         let mut buckets: BTreeMap<BucketId, BucketEdit> = BTreeMap::new();
         for n in &c.nodes {
             let (block, slot) = block_of(n.id);
@@ -737,10 +763,18 @@ impl Backend for SledStore {
             node_blocks.entry(block).or_default().push((slot, bytes));
             let d = index_delta(n.old.as_ref(), n.new.as_ref(), &indexes);
             for k in d.names_del {
-                buckets.entry(name_bucket(&k)).or_default().del.push((k.into_bytes(), n.id));
+                buckets
+                    .entry(name_bucket(&k))
+                    .or_default()
+                    .del
+                    .push((k.into_bytes(), n.id));
             }
             for k in d.names_add {
-                buckets.entry(name_bucket(&k)).or_default().add.push((k.into_bytes(), n.id));
+                buckets
+                    .entry(name_bucket(&k))
+                    .or_default()
+                    .add
+                    .push((k.into_bytes(), n.id));
             }
             for (i, k) in d.props_del {
                 buckets.entry(prop_bucket(i, &k)).or_default().del.push((k, n.id));
@@ -753,7 +787,7 @@ impl Backend for SledStore {
             let bucket = prop_bucket(first_new + pos, k);
             buckets.entry(bucket).or_default().add.push((k.clone(), *id));
         }
-        let mut edge_blocks: BTreeMap<u64, Vec<(u8, Option<Vec<u8>>)>> = BTreeMap::new();
+        let mut edge_blocks = BlockEdits::new();
         for e in &c.edges {
             let (block, slot) = block_of(e.id);
             let bytes = match &e.new {
@@ -774,11 +808,11 @@ impl Backend for SledStore {
             for (block, edits) in blocks {
                 let key = block_key(prefix, block);
                 let mut entries: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
-                if block << BLOCK_BITS < committed {
-                    if let Some(old) = state.db.get(key).map_err(io)? {
-                        for (slot, rec) in decode_block(&old)? {
-                            entries.insert(slot, rec.to_vec());
-                        }
+                if block << BLOCK_BITS < committed
+                    && let Some(old) = state.db.get(key).map_err(io)?
+                {
+                    for (slot, rec) in decode_block(&old)? {
+                        entries.insert(slot, rec.to_vec());
                     }
                 }
                 for (slot, bytes) in edits {
@@ -835,7 +869,9 @@ impl Backend for SledStore {
 
 impl Storage for SledStore {
     fn read(&self) -> StoreResult<Box<dyn GraphRead + '_>> {
-        Ok(Box::new(Snapshot(self.state.read().unwrap_or_else(PoisonError::into_inner))))
+        Ok(Box::new(Snapshot(
+            self.state.read().unwrap_or_else(PoisonError::into_inner),
+        )))
     }
 
     fn write(&self) -> StoreResult<Box<dyn WriteTxn + '_>> {
@@ -846,7 +882,8 @@ impl Storage for SledStore {
     }
 
     fn set_durability(&self, durability: Durability) {
-        self.immediate.store(durability == Durability::Immediate, Ordering::SeqCst);
+        self.immediate
+            .store(durability == Durability::Immediate, Ordering::SeqCst);
     }
 
     fn flush(&self) -> StoreResult<()> {

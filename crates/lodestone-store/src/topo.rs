@@ -85,7 +85,6 @@ struct NodeSlot {
     inn: Vec<Adj>,
 }
 
-
 /// Type and endpoints of an edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct EdgeSlot {
@@ -255,10 +254,10 @@ impl Topology {
         // each out-of-order push; both cost O(batch) because the batch is large.
         let large = edges.len() >= 4096 && edges.len() as u64 * 4 >= self.edge_count;
         let mut unsorted: HashSet<(u64, bool)> = HashSet::new();
-        if let Some(max) = edges.iter().map(|e| idx(e.0)).max() {
-            if self.edges.len() <= max {
-                self.edges.resize_with(max + 1, EdgeSlot::default);
-            }
+        if let Some(max) = edges.iter().map(|e| idx(e.0)).max()
+            && self.edges.len() <= max
+        {
+            self.edges.resize_with(max + 1, EdgeSlot::default);
         }
         for &(id, ty, start, end) in edges {
             let i = idx(id);
@@ -273,13 +272,21 @@ impl Topology {
                 self.type_counts.resize(t + 1, 0);
             }
             self.type_counts[t] += 1;
-            let out = Adj { ty, edge: id, other: end };
+            let out = Adj {
+                ty,
+                edge: id,
+                other: end,
+            };
             let list = &mut self.nodes[idx(start)].out;
             if !large && list.last().is_some_and(|l| l.key() > out.key()) {
                 unsorted.insert((start, true));
             }
             list.push(out);
-            let inn = Adj { ty, edge: id, other: start };
+            let inn = Adj {
+                ty,
+                edge: id,
+                other: start,
+            };
             let list = &mut self.nodes[idx(end)].inn;
             if !large && list.last().is_some_and(|l| l.key() > inn.key()) {
                 unsorted.insert((end, false));
@@ -341,8 +348,16 @@ impl Topology {
                 self.type_counts.resize(t + 1, 0);
             }
             self.type_counts[t] += 1;
-            self.nodes[idx(start)].out.push(Adj { ty, edge: id, other: end });
-            self.nodes[idx(end)].inn.push(Adj { ty, edge: id, other: start });
+            self.nodes[idx(start)].out.push(Adj {
+                ty,
+                edge: id,
+                other: end,
+            });
+            self.nodes[idx(end)].inn.push(Adj {
+                ty,
+                edge: id,
+                other: start,
+            });
         }
         for slot in &mut self.nodes {
             for list in [&mut slot.out, &mut slot.inn] {
@@ -367,7 +382,9 @@ impl Topology {
         }
         let edges = &self.edges;
         for (node, out) in touched {
-            let Some(slot) = self.nodes.get_mut(idx(node)) else { continue };
+            let Some(slot) = self.nodes.get_mut(idx(node)) else {
+                continue;
+            };
             let list = if out { &mut slot.out } else { &mut slot.inn };
             list.retain(|a| edges.get(idx(a.edge)).is_some_and(|e| e.ty != ABSENT));
         }
@@ -394,11 +411,7 @@ impl Topology {
         Some(ids)
     }
 
-    fn visit_list(
-        list: &[Adj],
-        filter: Option<&[u32]>,
-        mut f: impl FnMut(&Adj) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    fn visit_list(list: &[Adj], filter: Option<&[u32]>, mut f: impl FnMut(&Adj) -> ControlFlow<()>) -> ControlFlow<()> {
         match filter {
             None => {
                 for a in list {
@@ -583,10 +596,10 @@ impl Topology {
             }
         }
         for id in self.edge_ids() {
-            if let Some(e) = self.edge(id) {
-                if !self.has_node(e.start) || !self.has_node(e.end) {
-                    problems.push(format!("edge {id} joins a missing node"));
-                }
+            if let Some(e) = self.edge(id)
+                && (!self.has_node(e.start) || !self.has_node(e.end))
+            {
+                problems.push(format!("edge {id} joins a missing node"));
             }
         }
         if seen_out != self.edge_count || seen_in != self.edge_count {
@@ -601,7 +614,10 @@ impl Topology {
         for (l, set) in self.by_label.iter().enumerate() {
             for n in set {
                 if !self.label_ids(*n).is_some_and(|ids| ids.contains(&(l as u32))) {
-                    problems.push(format!("label index lists node {n} under :{}", self.labels.name(l as u32)));
+                    problems.push(format!(
+                        "label index lists node {n} under :{}",
+                        self.labels.name(l as u32)
+                    ));
                 }
             }
         }

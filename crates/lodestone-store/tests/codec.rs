@@ -2,7 +2,8 @@
 
 use lodestone_model::{Citation, Decimal, Money, PartialDate, Props, Quantity, Value};
 use lodestone_store::codec::{
-    decode_block, decode_bucket, decode_edge, decode_node, encode_block, encode_bucket, encode_edge, encode_node, id_key,
+    decode_block, decode_bucket, decode_edge, decode_node, encode_block, encode_bucket, encode_edge, encode_node,
+    id_key,
 };
 use proptest::prelude::*;
 
@@ -47,7 +48,11 @@ fn props() -> impl Strategy<Value = Props> {
 
 fn citations() -> impl Strategy<Value = Vec<Citation>> {
     prop::collection::vec(
-        (".{0,10}", proptest::option::of(any::<u32>()), proptest::option::of(".{0,10}"))
+        (
+            ".{0,10}",
+            proptest::option::of(any::<u32>()),
+            proptest::option::of(".{0,10}"),
+        )
             .prop_map(|(source, line, note)| Citation { source, line, note }),
         0..3,
     )

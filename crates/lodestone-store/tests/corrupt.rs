@@ -78,7 +78,10 @@ fn truncated_files_are_reported() {
     for percent in [0u64, 1, 10, 30, 50, 70] {
         let dir = tempfile::tempdir().unwrap();
         copy_dir(base.path(), dir.path());
-        let f = std::fs::OpenOptions::new().write(true).open(db_file(dir.path())).unwrap();
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(db_file(dir.path()))
+            .unwrap();
         f.set_len(len * percent / 100).unwrap();
         drop(f);
         if assert_clear_outcome(dir.path(), &format!("truncated to {percent}%")) {

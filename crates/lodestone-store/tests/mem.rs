@@ -20,3 +20,13 @@ fn mem_snapshots_and_values() {
     common::snapshots(&s);
     common::values_round_trip(&s);
 }
+
+#[test]
+fn mem_readers_never_see_half_commits() {
+    common::readers_never_see_half_commits(&MemStore::new());
+}
+
+#[test]
+fn mem_overlay_indexes_follow_changes() {
+    common::overlay_indexes_follow_changes(&MemStore::new());
+}

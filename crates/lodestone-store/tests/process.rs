@@ -62,12 +62,18 @@ fn a_second_process_gets_a_lock_error() {
     let mut child = spawn_child("child_hold_database", HOLD_ENV, dir.path());
     let rx = lines_of(&mut child);
     let ready = rx.recv_timeout(Duration::from_secs(30)).unwrap_or_default();
-    assert!(ready.contains("READY") || rx.iter().any(|l| l.contains("READY")), "child did not open the database");
+    assert!(
+        ready.contains("READY") || rx.iter().any(|l| l.contains("READY")),
+        "child did not open the database"
+    );
     match SledStore::open(dir.path()) {
         Err(StoreError::Locked { path }) => assert_eq!(path, dir.path()),
         other => panic!("expected Locked, got {other:?}"),
     }
-    assert!(matches!(SledStore::open_read_only(dir.path()), Err(StoreError::Locked { .. })));
+    assert!(matches!(
+        SledStore::open_read_only(dir.path()),
+        Err(StoreError::Locked { .. })
+    ));
     drop(child.stdin.take());
     child.wait().unwrap();
     // Once the child is gone the database opens again.
@@ -79,7 +85,9 @@ fn a_second_process_gets_a_lock_error() {
 /// the counter to `k`.
 #[test]
 fn child_crash_writer() {
-    let Some(dir) = std::env::var_os(WRITER_ENV) else { return };
+    let Some(dir) = std::env::var_os(WRITER_ENV) else {
+        return;
+    };
     let store = SledStore::open(Path::new(&dir)).unwrap();
     let counter = {
         let r = store.read().unwrap();
@@ -89,7 +97,12 @@ fn child_crash_writer() {
         Some(c) => c,
         None => {
             let mut tx = store.write().unwrap();
-            let c = tx.create_node(node(&["Counter"], &[("name", "counter".into()), ("value", Value::Int(0))])).unwrap();
+            let c = tx
+                .create_node(node(
+                    &["Counter"],
+                    &[("name", "counter".into()), ("value", Value::Int(0))],
+                ))
+                .unwrap();
             tx.commit().unwrap();
             c
         }
@@ -103,7 +116,10 @@ fn child_crash_writer() {
         k += 1;
         let mut tx = store.write().unwrap();
         let n = tx
-            .create_node(node(&["Item"], &[("name", format!("n{k}").into()), ("seq", Value::Int(k))]))
+            .create_node(node(
+                &["Item"],
+                &[("name", format!("n{k}").into()), ("seq", Value::Int(k))],
+            ))
             .unwrap();
         tx.create_edge(edge("COUNTED_BY", n, counter)).unwrap();
         let mut rec = tx.node(counter).unwrap().unwrap();
@@ -144,11 +160,18 @@ fn verify(dir: &Path, acked: i64) -> i64 {
     // Nothing partial: exactly one item and one edge per counted commit.
     let items = r.nodes_with_label("Item").unwrap();
     assert_eq!(items.len() as i64, value, "items and counter disagree");
-    assert_eq!(r.degree(counter, Direction::Incoming, &["COUNTED_BY"]).unwrap() as i64, value);
+    assert_eq!(
+        r.degree(counter, Direction::Incoming, &["COUNTED_BY"]).unwrap() as i64,
+        value
+    );
     for k in 1..=value {
         let found = r.lookup_name(&format!("n{k}")).unwrap();
         assert_eq!(found.len(), 1, "item {k} missing or doubled");
-        assert_eq!(r.degree(found[0], Direction::Outgoing, &[]).unwrap(), 1, "item {k} has no edge");
+        assert_eq!(
+            r.degree(found[0], Direction::Outgoing, &[]).unwrap(),
+            1,
+            "item {k} has no edge"
+        );
     }
     value
 }

@@ -40,8 +40,12 @@ fn persists_across_reopen() {
     let (a, b, e) = {
         let store = SledStore::open(dir.path()).unwrap();
         let mut tx = store.write().unwrap();
-        let a = tx.create_node(node(&["Company"], &[("name", "Lynas Rare Earths".into())])).unwrap();
-        let b = tx.create_node(node(&["Facility"], &[("name", "Seadrift".into())])).unwrap();
+        let a = tx
+            .create_node(node(&["Company"], &[("name", "Lynas Rare Earths".into())]))
+            .unwrap();
+        let b = tx
+            .create_node(node(&["Facility"], &[("name", "Seadrift".into())]))
+            .unwrap();
         let e = tx.create_edge(edge("OPERATES", a, b)).unwrap();
         tx.create_index("Facility", "name").unwrap();
         tx.commit().unwrap();
@@ -52,7 +56,11 @@ fn persists_across_reopen() {
     assert_eq!(r.lookup_name("lynas rare earths").unwrap(), [a]);
     assert_eq!(r.edge_ends(e).unwrap(), Some(("OPERATES".into(), a, b)));
     assert_eq!(r.degree(b, Direction::Incoming, &["OPERATES"]).unwrap(), 1);
-    assert_eq!(r.find_by_property("Facility", "name", &Value::from("Seadrift")).unwrap(), Some(vec![b]));
+    assert_eq!(
+        r.find_by_property("Facility", "name", &Value::from("Seadrift"))
+            .unwrap(),
+        Some(vec![b])
+    );
     assert_eq!(r.node(b).unwrap().unwrap().labels, ["Facility"]);
     drop(r);
     // New ids continue after the persisted ones.
@@ -80,7 +88,8 @@ fn deferred_durability_and_flush() {
         .unwrap();
         let mut tx = store.write().unwrap();
         for i in 0..100 {
-            tx.create_node(node(&["N"], &[("name", format!("n{i}").into())])).unwrap();
+            tx.create_node(node(&["N"], &[("name", format!("n{i}").into())]))
+                .unwrap();
         }
         tx.commit().unwrap();
         store.flush().unwrap();
@@ -120,8 +129,31 @@ fn foreign_directory_is_not_touched() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("notes.txt"), "mine").unwrap();
     assert!(matches!(SledStore::open(dir.path()), Err(StoreError::Corrupt { .. })));
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, ["notes.txt"]);
     let file = dir.path().join("notes.txt");
     assert!(matches!(SledStore::open(&file), Err(StoreError::Corrupt { .. })));
+}
+
+#[test]
+fn sled_readers_never_see_half_commits() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open_with(
+        dir.path(),
+        OpenOptions {
+            durability: Durability::Deferred,
+            ..OpenOptions::default()
+        },
+    )
+    .unwrap();
+    common::readers_never_see_half_commits(&store);
+}
+
+#[test]
+fn sled_overlay_indexes_follow_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    common::overlay_indexes_follow_changes(&SledStore::open(dir.path()).unwrap());
 }

@@ -196,17 +196,65 @@ impl From<lodestone::StoreError> for Stop {
     }
 }
 
+/// A fast non-cryptographic hash (FxHash) for id maps: ids come from files the user
+/// imports, and the maps live only for one import.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u8(&mut self, n: u8) {
+        self.write_u64(u64::from(n));
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<FxHasher>>;
+
+/// The ids of one ID space. Text ids that are plain decimal numbers (`0`, `42`, no sign,
+/// no leading zero) are kept by value: the text and the number name each other exactly.
 #[derive(Default)]
 struct IdSpace {
-    text: HashMap<String, NodeId>,
-    ints: HashMap<i64, NodeId>,
+    text: FastMap<String, NodeId>,
+    ints: FastMap<i64, NodeId>,
+}
+
+/// The number a text id stands for, when it is a plain decimal number.
+fn plain_number(cell: &str) -> Option<i64> {
+    let b = cell.as_bytes();
+    if b.is_empty() || b.len() > 18 || !b.iter().all(u8::is_ascii_digit) || (b.len() > 1 && b[0] == b'0') {
+        return None;
+    }
+    cell.parse().ok()
 }
 
 /// State of one running import.
 pub(crate) struct Importer<'a> {
     txn: &'a mut dyn WriteTxn,
     options: &'a ImportOptions,
-    spaces: HashMap<String, IdSpace>,
+    spaces: FastMap<String, IdSpace>,
     summary: Summary,
     bad: u64,
     messages: Vec<String>,
@@ -242,7 +290,10 @@ impl<'a> Importer<'a> {
             return Ok(None);
         };
         Ok(match self.options.id_type {
-            IdType::String => s.text.get(cell).copied(),
+            IdType::String => match plain_number(cell) {
+                Some(n) => s.ints.get(&n).copied(),
+                None => s.text.get(cell).copied(),
+            },
             IdType::Integer => {
                 let n = cell
                     .trim()
@@ -262,7 +313,10 @@ impl<'a> Importer<'a> {
             return Err(format!("no ID space `{space}`"));
         };
         let fresh = match self.options.id_type {
-            IdType::String => s.text.insert(cell.to_string(), id).is_none(),
+            IdType::String => match plain_number(cell) {
+                Some(n) => s.ints.insert(n, id).is_none(),
+                None => s.text.insert(cell.to_string(), id).is_none(),
+            },
             IdType::Integer => {
                 let n = cell
                     .trim()
@@ -631,7 +685,7 @@ pub fn import(
         let mut importer = Importer {
             txn: txn.as_mut(),
             options,
-            spaces: HashMap::new(),
+            spaces: FastMap::default(),
             summary: Summary::default(),
             bad: 0,
             messages: Vec::new(),
@@ -652,7 +706,11 @@ pub fn import(
         if let Some(p) = &progress {
             p.set_message("committing");
         }
-        tracing::info!(nodes = summary.nodes, relationships = summary.edges, "rows read; committing");
+        tracing::info!(
+            nodes = summary.nodes,
+            relationships = summary.edges,
+            "rows read; committing"
+        );
         txn.commit()?;
         Ok(Summary {
             skipped: bad,
@@ -812,5 +870,29 @@ impl Sink for Importer<'_> {
         if let Ok(meta) = std::fs::metadata(path) {
             self.bytes_before += meta.len();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_numbers_name_their_text_exactly() {
+        assert_eq!(plain_number("0"), Some(0));
+        assert_eq!(plain_number("42"), Some(42));
+        for not in ["", "007", "-1", "+1", "1.0", "1e3", "12345678901234567890", "x"] {
+            assert_eq!(plain_number(not), None, "{not}");
+        }
+    }
+
+    #[test]
+    fn groups_read_labels_and_files() {
+        let (labels, files) = parse_group("Message:Comment=h.csv,d.csv").unwrap();
+        assert_eq!(labels.as_deref(), Some("Message:Comment"));
+        assert_eq!(files, [PathBuf::from("h.csv"), PathBuf::from("d.csv")]);
+        let (labels, files) = parse_group("dir/x=y.csv").unwrap();
+        assert_eq!((labels, files), (None, vec![PathBuf::from("dir/x=y.csv")]));
+        assert!(parse_group("T=").is_err());
     }
 }

@@ -49,36 +49,55 @@ pub(crate) struct OpStats {
     pub time: Duration,
 }
 
-/// Slots of the direct-mapped record caches (a power of two).
+/// Most slots of a direct-mapped record cache (a power of two).
 const CACHE_SLOTS: usize = 1024;
+/// Slots a record cache starts with (a power of two).
+const CACHE_START: usize = 16;
 
 /// A small direct-mapped cache of records by id: a repeated read of a recent
 /// record is free, and a scan replaces entries one by one instead of growing.
+/// It starts small (short statements pay little) and grows with use.
 struct RecordCache<K, R> {
     slots: Vec<Option<(K, Rc<R>)>>,
+    puts: usize,
 }
 
 impl<K: Copy + PartialEq, R> RecordCache<K, R> {
     fn new() -> Self {
-        RecordCache { slots: Vec::new() }
+        RecordCache {
+            slots: Vec::new(),
+            puts: 0,
+        }
+    }
+
+    fn mask(&self) -> usize {
+        self.slots.len().saturating_sub(1)
     }
 
     fn get(&self, key: K, index: u64) -> Option<Rc<R>> {
-        match self.slots.get(index as usize & (CACHE_SLOTS - 1)) {
+        match self.slots.get(index as usize & self.mask()) {
             Some(Some((k, r))) if *k == key => Some(r.clone()),
             _ => None,
         }
     }
 
     fn put(&mut self, key: K, index: u64, record: Rc<R>) {
+        self.puts += 1;
         if self.slots.is_empty() {
-            self.slots.resize_with(CACHE_SLOTS, || None);
+            self.slots.resize_with(CACHE_START, || None);
+        } else if self.slots.len() < CACHE_SLOTS && self.puts > 4 * self.slots.len() {
+            // Growing starts afresh: the cache only saves work, it never decides results.
+            let len = self.slots.len() * 4;
+            self.slots = Vec::new();
+            self.slots.resize_with(len, || None);
         }
-        self.slots[index as usize & (CACHE_SLOTS - 1)] = Some((key, record));
+        let mask = self.mask();
+        self.slots[index as usize & mask] = Some((key, record));
     }
 
     fn forget(&mut self, key: K, index: u64) {
-        if let Some(slot) = self.slots.get_mut(index as usize & (CACHE_SLOTS - 1))
+        let mask = self.mask();
+        if let Some(slot) = self.slots.get_mut(index as usize & mask)
             && matches!(slot, Some((k, _)) if *k == key)
         {
             *slot = None;

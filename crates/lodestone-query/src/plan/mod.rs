@@ -323,14 +323,44 @@ impl CExpr {
 
     /// Whether the expression contains a sub-plan.
     pub(crate) fn has_subplan(&self) -> bool {
-        let mut found = false;
-        self.clone().rewrite(&mut |e| {
-            if matches!(e, CExpr::Exists(_) | CExpr::PatternComp(..)) {
-                found = true;
+        use CExpr::*;
+        match self {
+            Exists(_) | PatternComp(..) => true,
+            Const(_) | Slot(_) => false,
+            Prop(e, _) | Not(e) | Neg(e) | IsNull(e, _) | HasLabels(e, _) => e.has_subplan(),
+            List(items) | Func(_, items) => items.iter().any(CExpr::has_subplan),
+            Map(items) => items.iter().any(|(_, e)| e.has_subplan()),
+            Index(a, b)
+            | And(a, b)
+            | Or(a, b)
+            | Xor(a, b)
+            | Arith(_, a, b)
+            | Cmp(_, a, b)
+            | In(a, b)
+            | Str(_, a, b)
+            | PropsMatch(a, b) => a.has_subplan() || b.has_subplan(),
+            Slice(a, b, c) => {
+                a.has_subplan()
+                    || b.as_ref().is_some_and(|x| x.has_subplan())
+                    || c.as_ref().is_some_and(|x| x.has_subplan())
             }
-            None
-        });
-        found
+            Case {
+                subject,
+                whens,
+                otherwise,
+            } => {
+                subject.as_ref().is_some_and(|x| x.has_subplan())
+                    || whens.iter().any(|(w, t)| w.has_subplan() || t.has_subplan())
+                    || otherwise.as_ref().is_some_and(|x| x.has_subplan())
+            }
+            ListComp { list, filter, map, .. } => {
+                list.has_subplan()
+                    || filter.as_ref().is_some_and(|x| x.has_subplan())
+                    || map.as_ref().is_some_and(|x| x.has_subplan())
+            }
+            Quant { list, pred, .. } => list.has_subplan() || pred.has_subplan(),
+            Reduce { init, list, step, .. } => init.has_subplan() || list.has_subplan() || step.has_subplan(),
+        }
     }
 }
 

@@ -286,7 +286,7 @@ impl<'a> Compiler<'a> {
             nslots: self.slot_names.len(),
             nops: self.next_op,
             as_of,
-            slot_names: self.slot_names.clone(),
+            slot_names: std::mem::take(&mut self.slot_names),
         })
     }
 

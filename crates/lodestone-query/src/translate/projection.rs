@@ -167,7 +167,11 @@ impl Compiler<'_> {
             }
         }
         let has_agg = items.iter().any(|i| contains_aggregate(&i.expr));
-        let old_scope = self.scope.clone();
+        let old_scope = if p.order_by.is_empty() {
+            Vec::new()
+        } else {
+            self.scope.clone()
+        };
         let saved_ctx = std::mem::replace(&mut self.agg_context, clause_ctx(is_return));
         self.agg = if has_agg { Some(AggCollect::default()) } else { None };
         let result = self.projection_body(input, p, &items, has_agg, old_scope, clause);
@@ -217,7 +221,11 @@ impl Compiler<'_> {
             };
             slots.push(slot);
         }
-        let item_canon: Vec<Option<String>> = compiled.iter().map(canon).collect();
+        let item_canon: Vec<Option<String>> = if has_agg || !p.order_by.is_empty() {
+            compiled.iter().map(canon).collect()
+        } else {
+            Vec::new()
+        };
         // Aggregated items may use grouping keys outside their aggregates, and nothing else.
         let mut post: Vec<(usize, CExpr)> = Vec::new();
         let mut keys: Vec<(usize, CExpr)> = Vec::new();

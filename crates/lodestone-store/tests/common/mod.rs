@@ -75,10 +75,17 @@ fn company_schema() -> Schema {
 pub fn basic_reads(store: &dyn Storage) {
     let mut tx = store.write().unwrap();
     let a = tx
-        .create_node(node(&["Company"], &[("name", "MP Materials Corp.".into()), ("aliases", vec!["MP"].into())]))
+        .create_node(node(
+            &["Company"],
+            &[("name", "MP Materials Corp.".into()), ("aliases", vec!["MP"].into())],
+        ))
         .unwrap();
-    let b = tx.create_node(node(&["Deposit"], &[("name", "Mountain Pass".into())])).unwrap();
-    let c = tx.create_node(node(&["Company", "Buyer"], &[("name", "Apple".into())])).unwrap();
+    let b = tx
+        .create_node(node(&["Deposit"], &[("name", "Mountain Pass".into())]))
+        .unwrap();
+    let c = tx
+        .create_node(node(&["Company", "Buyer"], &[("name", "Apple".into())]))
+        .unwrap();
     let e1 = tx.create_edge(edge("OWNS", a, b)).unwrap();
     let e2 = tx.create_edge(edge("SUPPLIES", a, c)).unwrap();
     let e3 = tx.create_edge(edge("OWNS", a, a)).unwrap();
@@ -106,7 +113,14 @@ pub fn basic_reads(store: &dyn Storage) {
     assert_eq!(r.degree(b, Direction::Incoming, &["OWNS", "SUPPLIES"]).unwrap(), 1);
     assert_eq!(r.degree(b, Direction::Incoming, &["NOPE"]).unwrap(), 0);
     let inc = adj(&*r, c, Direction::Incoming, &[]);
-    assert_eq!(inc, [Adjacent { edge: e2, other: a, outgoing: false }]);
+    assert_eq!(
+        inc,
+        [Adjacent {
+            edge: e2,
+            other: a,
+            outgoing: false
+        }]
+    );
     assert_eq!(r.all_nodes().unwrap(), [a, b, c]);
     assert_eq!(r.all_edges().unwrap(), [e1, e2, e3]);
     assert_eq!(r.nodes_with_label("Buyer").unwrap(), [c]);
@@ -135,30 +149,51 @@ pub fn updates_and_failures(store: &dyn Storage) {
         Err(StoreError::NodeHasEdges { node, edges }) => assert_eq!((node, edges), (a, 1)),
         other => panic!("expected NodeHasEdges, got {other:?}"),
     }
-    assert!(matches!(tx.create_edge(edge("OWNS", a, NodeId(999))), Err(StoreError::NoSuchNode(_))));
-    assert!(matches!(tx.update_edge(e, edge("FUNDS", a, b)), Err(StoreError::EdgeShapeChanged(_))));
     assert!(matches!(
-        tx.create_node(node(&["X"], &[("bad", Value::Node(Box::new(lodestone_model::NodeValue {
-            id: a,
-            labels: vec![],
-            props: Props::new()
-        })))])),
+        tx.create_edge(edge("OWNS", a, NodeId(999))),
+        Err(StoreError::NoSuchNode(_))
+    ));
+    assert!(matches!(
+        tx.update_edge(e, edge("FUNDS", a, b)),
+        Err(StoreError::EdgeShapeChanged(_))
+    ));
+    assert!(matches!(
+        tx.create_node(node(
+            &["X"],
+            &[(
+                "bad",
+                Value::Node(Box::new(lodestone_model::NodeValue {
+                    id: a,
+                    labels: vec![],
+                    props: Props::new()
+                }))
+            )]
+        )),
         Err(StoreError::NotStorable { .. })
     ));
     tx.rollback();
 
     // Update name and ticker; the name and property indexes follow.
     let mut tx = store.write().unwrap();
-    tx.update_node(a, node(&["Company"], &[("name", "Alpha Two".into()), ("ticker", "ALP".into())]))
-        .unwrap();
+    tx.update_node(
+        a,
+        node(&["Company"], &[("name", "Alpha Two".into()), ("ticker", "ALP".into())]),
+    )
+    .unwrap();
     assert_eq!(tx.lookup_name("alpha two").unwrap(), [a]);
     assert!(tx.lookup_name("alpha").unwrap().is_empty());
-    assert_eq!(tx.find_by_property("Company", "ticker", &"ALP".into()).unwrap(), Some(vec![a]));
+    assert_eq!(
+        tx.find_by_property("Company", "ticker", &"ALP".into()).unwrap(),
+        Some(vec![a])
+    );
     tx.commit().unwrap();
     let r = store.read().unwrap();
     assert_eq!(r.lookup_name("alpha two").unwrap(), [a]);
     assert!(r.lookup_name("alpha").unwrap().is_empty());
-    assert_eq!(r.find_by_property("Company", "ticker", &"ALP".into()).unwrap(), Some(vec![a]));
+    assert_eq!(
+        r.find_by_property("Company", "ticker", &"ALP".into()).unwrap(),
+        Some(vec![a])
+    );
     assert_eq!(r.find_by_property("Company", "name", &"ALP".into()).unwrap(), None);
     assert_eq!(r.indexes().unwrap(), [("Company".to_string(), "ticker".to_string())]);
     drop(r);
@@ -171,8 +206,11 @@ pub fn updates_and_failures(store: &dyn Storage) {
     let mut tx = store.write().unwrap();
     let x = tx.create_node(node(&["Company"], &[("name", "Gamma".into())])).unwrap();
     tx.create_edge(edge("OWNS", x, a)).unwrap();
-    tx.update_node(b, node(&["Company"], &[("name", "Beta".into()), ("ticker", Value::Int(3))]))
-        .unwrap();
+    tx.update_node(
+        b,
+        node(&["Company"], &[("name", "Beta".into()), ("ticker", Value::Int(3))]),
+    )
+    .unwrap();
     assert!(matches!(tx.commit(), Err(StoreError::Schema(_))));
     let r = store.read().unwrap();
     assert_eq!(r.stats().unwrap(), before);
@@ -185,7 +223,8 @@ pub fn updates_and_failures(store: &dyn Storage) {
     tx.create_edge(edge("OWNS", a, p)).unwrap();
     assert!(matches!(tx.commit(), Err(StoreError::Schema(_))));
     let mut tx = store.write().unwrap();
-    tx.update_node(b, node(&["Person"], &[("name", "Beta".into())])).unwrap();
+    tx.update_node(b, node(&["Person"], &[("name", "Beta".into())]))
+        .unwrap();
     assert!(matches!(tx.commit(), Err(StoreError::Schema(_))));
     // Setting a schema the data breaks fails at once.
     let mut tx = store.write().unwrap();
@@ -205,7 +244,10 @@ pub fn updates_and_failures(store: &dyn Storage) {
     let r = store.read().unwrap();
     assert!(r.node(a).unwrap().is_none());
     assert!(r.edge_ends(e).unwrap().is_none());
-    assert_eq!(r.find_by_property("Company", "ticker", &"ALP".into()).unwrap(), Some(vec![]));
+    assert_eq!(
+        r.find_by_property("Company", "ticker", &"ALP".into()).unwrap(),
+        Some(vec![])
+    );
     assert_eq!(r.stats().unwrap().edges, 0);
     drop(r);
 
@@ -252,11 +294,106 @@ pub fn values_round_trip(store: &dyn Storage) {
     for (k, val) in v.iter().filter(|(_, x)| !x.is_null()) {
         assert_eq!(rec.props.get(*k), Some(val));
     }
-    assert_eq!(r.find_by_property("V", "i", &Value::Float(-7.0)).unwrap(), Some(vec![id]));
+    assert_eq!(
+        r.find_by_property("V", "i", &Value::Float(-7.0)).unwrap(),
+        Some(vec![id])
+    );
 }
 
 pub fn all(store: &dyn Storage) {
     basic_reads(store);
     snapshots(store);
     values_round_trip(store);
+}
+
+/// Readers running beside a writer always see whole commits: each commit adds one
+/// `Item` node and one edge to the hub and bumps the hub's `count` property.
+pub fn readers_never_see_half_commits(store: &(dyn Storage + Sync)) {
+    let mut tx = store.write().unwrap();
+    let hub = tx.create_node(node(&["Hub"], &[("count", Value::Int(0))])).unwrap();
+    tx.commit().unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                let mut views = 0;
+                while !done.load(std::sync::atomic::Ordering::SeqCst) || views == 0 {
+                    let r = store.read().unwrap();
+                    let count = match r.node(hub).unwrap().unwrap().props.get("count") {
+                        Some(Value::Int(c)) => *c as u64,
+                        other => panic!("bad count {other:?}"),
+                    };
+                    assert_eq!(r.nodes_with_label("Item").unwrap().len() as u64, count);
+                    assert_eq!(r.degree(hub, Direction::Incoming, &[]).unwrap(), count);
+                    assert_eq!(r.stats().unwrap().edges, count);
+                    views += 1;
+                }
+            });
+        }
+        for i in 1..=60 {
+            let mut tx = store.write().unwrap();
+            let n = tx.create_node(node(&["Item"], &[])).unwrap();
+            tx.create_edge(edge("IN", n, hub)).unwrap();
+            tx.update_node(hub, node(&["Hub"], &[("count", Value::Int(i))])).unwrap();
+            tx.commit().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::SeqCst);
+    });
+    assert_sound(store);
+}
+
+/// Inside one transaction, indexes over created nodes follow creates, updates and
+/// deletes, also after they were first consulted.
+pub fn overlay_indexes_follow_changes(store: &dyn Storage) {
+    let mut tx = store.write().unwrap();
+    tx.create_index("Company", "ticker").unwrap();
+    tx.commit().unwrap();
+    let mut tx = store.write().unwrap();
+    let mut ids = Vec::new();
+    for i in 0..200 {
+        let n = tx
+            .create_node(node(&["Company"], &[("name", format!("Firm {i}").into()), ("ticker", format!("T{i}").into())]))
+            .unwrap();
+        ids.push(n);
+        if i % 50 == 0 {
+            // Consulting the indexes part-way must not hide later creates.
+            assert_eq!(tx.lookup_name(&format!("firm {i}")).unwrap(), [n]);
+            assert_eq!(tx.find_by_property("Company", "ticker", &format!("T{i}").into()).unwrap(), Some(vec![n]));
+        }
+    }
+    assert_eq!(tx.lookup_name("firm 199").unwrap(), [ids[199]]);
+    // Rename and relabel a created node that the indexes already hold.
+    tx.update_node(ids[10], node(&["Person"], &[("name", "Renamed".into())])).unwrap();
+    assert!(tx.lookup_name("firm 10").unwrap().is_empty());
+    assert_eq!(tx.lookup_name("renamed").unwrap(), [ids[10]]);
+    assert_eq!(tx.find_by_property("Company", "ticker", &"T10".into()).unwrap(), Some(vec![]));
+    assert_eq!(tx.nodes_with_label("Person").unwrap(), [ids[10]]);
+    assert_eq!(tx.nodes_with_label("Company").unwrap().len(), 199);
+    tx.delete_node(ids[20], false).unwrap();
+    assert!(tx.lookup_name("firm 20").unwrap().is_empty());
+    let e = tx.create_edge(edge("OWNS", ids[1], ids[2])).unwrap();
+    assert_eq!(adj(&*tx, ids[2], Direction::Incoming, &["OWNS"]).len(), 1);
+    tx.delete_edge(e).unwrap();
+    assert!(adj(&*tx, ids[2], Direction::Incoming, &[]).is_empty());
+    let stats = tx.stats().unwrap();
+    assert_eq!((stats.nodes, stats.edges, stats.labels["Company"]), (199, 0, 198));
+    tx.commit().unwrap();
+    let r = store.read().unwrap();
+    assert_eq!(r.lookup_name("renamed").unwrap(), [ids[10]]);
+    assert_eq!(r.find_by_property("Company", "ticker", &"T11".into()).unwrap(), Some(vec![ids[11]]));
+    assert!(!r.has_node(ids[20]));
+    assert_eq!(r.stats().unwrap(), stats);
+    drop(r);
+    // Updating and deleting committed nodes shows in the next transaction's reads.
+    let mut tx = store.write().unwrap();
+    tx.update_node(ids[11], node(&["Company"], &[("name", "Firm 11".into()), ("ticker", "NEW".into())]))
+        .unwrap();
+    assert_eq!(tx.find_by_property("Company", "ticker", &"T11".into()).unwrap(), Some(vec![]));
+    assert_eq!(tx.find_by_property("Company", "ticker", &"NEW".into()).unwrap(), Some(vec![ids[11]]));
+    tx.delete_node(ids[12], true).unwrap();
+    assert!(tx.lookup_name("firm 12").unwrap().is_empty());
+    assert!(!tx.nodes_with_label("Company").unwrap().contains(&ids[12]));
+    assert!(!tx.all_nodes().unwrap().contains(&ids[12]));
+    tx.commit().unwrap();
+    assert_sound(store);
 }
