@@ -144,10 +144,11 @@ pub fn parse_walk(text: &str) -> Vec<(String, String, bool, String)> {
         let tail = &after[close + 1..];
         let arrow = if forward { "->" } else { "-" };
         let Some(tail) = tail.strip_prefix(arrow) else { break };
-        if let Some(prev) = from.take() {
-            if !prev.is_empty() && prev != name {
-                return Vec::new();
-            }
+        // Each step starts where the one before ended.
+        if let Some(prev) = from.take()
+            && prev != name
+        {
+            return Vec::new();
         }
         let next_end = [tail.find(" -["), tail.find(" <-[")]
             .into_iter()

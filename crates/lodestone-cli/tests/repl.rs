@@ -46,6 +46,10 @@ fn shell_answers_cancels_and_goes_on() {
     let shown = step(&mut p, "who funds Round Top", "rows");
     assert!(shown.contains('│') && shown.contains('┌'), "a table: {shown}");
     p.exp_string("lode> ").unwrap();
+    // Its picture follows the walks the answer describes.
+    step(&mut p, ":viz funds.dot", "wrote funds.dot");
+    let dot = std::fs::read_to_string(home.path().join("funds.dot")).unwrap();
+    assert!(dot.contains("Round Top") && dot.contains("FUNDS"), "{dot}");
 
     // A statement may span lines until its `;`.
     p.send_line("MATCH (c:Company)").unwrap();

@@ -228,8 +228,12 @@ fn execute_query(graph: Graph<'_>, q: &Query, options: &ExecOptions, mode: Mode)
     for part in &compiled.parts {
         let mut row = vec![Value::Null; compiled.nslots];
         let slots = &part.slots;
+        // A statement without RETURN yields no rows, whatever it ran over.
+        let returns = !part.columns.is_empty();
         execute::run_op(&part.root, &mut ctx, &mut row, &mut |_, r| {
-            rows.push(slots.iter().map(|s| r[*s].clone()).collect());
+            if returns {
+                rows.push(slots.iter().map(|s| r[*s].clone()).collect());
+            }
             Ok(Flow::Go)
         })?;
     }

@@ -699,10 +699,13 @@ fn order_directions() {
 
 #[test]
 fn unwind_and_union() {
-    let q = query("UNWIND [1, 2] AS x RETURN x UNION ALL RETURN 3 AS x UNION RETURN 4 AS x");
+    let q = query("UNWIND [1, 2] AS x RETURN x UNION ALL RETURN 3 AS x UNION ALL RETURN 4 AS x");
     assert!(matches!(&q.first.clauses[0], Clause::Unwind { alias, .. } if alias.name == "x"));
     assert_eq!(q.unions.len(), 2);
-    assert!(q.unions[0].0 && !q.unions[1].0);
+    assert!(q.unions.iter().all(|(all, _)| *all));
+    let q = query("RETURN 1 AS x UNION RETURN 2 AS x");
+    assert_eq!(q.unions.len(), 1);
+    assert!(!q.unions[0].0);
 }
 
 #[test]

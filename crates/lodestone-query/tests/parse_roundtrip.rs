@@ -424,9 +424,11 @@ fn query() -> impl Strategy<Value = Statement> {
     (
         prop::option::of(bexpr()),
         single_query(),
-        prop::collection::vec((any::<bool>(), single_query()), 0..2),
+        any::<bool>(),
+        prop::collection::vec(single_query(), 0..2),
     )
-        .prop_map(|(as_of, first, unions)| {
+        .prop_map(|(as_of, first, all, parts)| {
+            let unions = parts.into_iter().map(|p| (all, p)).collect();
             Statement::Query(Query {
                 as_of,
                 first,
@@ -645,7 +647,7 @@ const CORPUS: &[&str] = &[
     "OPTIONAL MATCH (a)<-[r:R]-(b), (c) WHERE a.x IS NULL OR b.y IS NOT NULL RETURN a, r, b",
     "MATCH (n) WITH DISTINCT n.x AS x, count(*) AS c ORDER BY c DESC, x SKIP 2 LIMIT 5 WHERE c > 1 RETURN *",
     "UNWIND [1, 2, 3] AS x WITH x WHERE x % 2 = 1 RETURN collect(x) AS odd",
-    "MATCH (a) RETURN a UNION ALL MATCH (b) RETURN b AS a UNION MATCH (c) RETURN c AS a",
+    "MATCH (a) RETURN a UNION ALL MATCH (b) RETURN b AS a UNION ALL MATCH (c) RETURN c AS a",
     "CREATE (a:Company:Listed {name: 'MP Materials', ticker: 'MP'})-[:OWNS {share: 15%}]->(d:Deposit $props)",
     "MERGE (c:Company {name: 'Lynas'}) ON CREATE SET c.created = @2025-09-01 ON MATCH SET c.seen = coalesce(c.seen, 0) + 1",
     "MATCH (n:Company) SET n.x = 1, n += {y: 2}, n:Checked, (n).z = [1, 2][0] REMOVE n.old, n:Stale",

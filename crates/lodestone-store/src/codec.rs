@@ -1,11 +1,12 @@
-//! Byte encodings of stored records and metadata.
+//! Byte encodings of stored records, record blocks, index buckets and metadata
+//! (public for tests and tools; `docs/format.md` describes every layout).
 //!
 //! Records (node and edge values) use a compact hand-written layout that starts
-//! with a version byte, keeps the parts the in-memory index needs (label ids; edge
-//! type and endpoints) in a fixed header that is read without decoding the rest,
-//! and bounds every length and the nesting depth, so arbitrary bytes decode to an
-//! error, never a panic, a stack overflow or a large allocation. Metadata values
-//! (schema, index list) use bincode with a size limit.
+//! with a version byte and puts the parts the in-memory index needs (label ids; edge
+//! type and endpoints) in a header read without decoding the rest. Decoding bounds
+//! every length and the nesting depth, so arbitrary bytes decode to an error, never
+//! a panic, a stack overflow or a large allocation. Metadata values (schema, index
+//! list) use bincode with a size limit.
 //!
 //! Every integer in a key is big-endian so sled's byte order is numeric order.
 

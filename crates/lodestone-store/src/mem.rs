@@ -88,8 +88,8 @@ impl MemState {
         self.indexes.extend(c.new_indexes.iter().cloned());
         self.props.resize_with(self.indexes.len(), HashMap::new);
         apply_topology(&mut self.topo, &c);
-        for n in &c.nodes {
-            let d = index_delta(n.old.as_ref(), n.new.as_ref(), &self.indexes);
+        for n in c.node_deltas() {
+            let d = index_delta(n.old, n.new, &self.indexes);
             for k in d.names_del {
                 self.names.remove(&(k, n.id));
             }
@@ -114,8 +114,18 @@ impl MemState {
         for n in c.nodes {
             *slot(&mut self.nodes, n.id) = n.new;
         }
+        for (i, rec) in c.new_nodes.into_iter().enumerate() {
+            if rec.is_some() {
+                *slot(&mut self.nodes, c.new_node_base + i as u64) = rec;
+            }
+        }
         for e in c.edges {
             *slot(&mut self.edges, e.id) = e.new;
+        }
+        for (i, rec) in c.new_edges.into_iter().enumerate() {
+            if rec.is_some() {
+                *slot(&mut self.edges, c.new_edge_base + i as u64) = rec;
+            }
         }
         self.next_node = self.next_node.max(c.next_node);
         self.next_edge = self.next_edge.max(c.next_edge);

@@ -173,13 +173,44 @@ pub(crate) struct EdgeChange {
     pub new: Option<EdgeRecord>,
 }
 
-/// Everything a transaction changes, validated and ready to apply.
+/// A borrowed view of one node change.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct NodeDelta<'a> {
+    /// The node.
+    pub id: u64,
+    /// The committed record, `None` for a created node.
+    pub old: Option<&'a NodeRecord>,
+    /// The new record, `None` for a deleted node.
+    pub new: Option<&'a NodeRecord>,
+}
+
+/// A borrowed view of one edge change.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EdgeDelta<'a> {
+    /// The edge.
+    pub id: u64,
+    /// The committed record, `None` for a created edge.
+    pub old: Option<&'a EdgeRecord>,
+    /// The new record, `None` for a deleted edge.
+    pub new: Option<&'a EdgeRecord>,
+}
+
+/// Everything a transaction changes, validated and ready to apply. Created
+/// elements stay in the vectors the overlay built (no per-element copy at commit).
 #[derive(Debug, Default)]
 pub(crate) struct ChangeSet {
-    /// Node changes.
+    /// Updates and deletions of committed nodes.
     pub nodes: Vec<NodeChange>,
-    /// Edge changes.
+    /// Updates and deletions of committed edges.
     pub edges: Vec<EdgeChange>,
+    /// Id of `new_nodes[0]`.
+    pub new_node_base: u64,
+    /// Created nodes by id offset; `None` where created and deleted again.
+    pub new_nodes: Vec<Option<NodeRecord>>,
+    /// Id of `new_edges[0]`.
+    pub new_edge_base: u64,
+    /// Created edges by id offset; `None` where created and deleted again.
+    pub new_edges: Vec<Option<EdgeRecord>>,
     /// The new schema, when it changed.
     pub schema: Option<Schema>,
     /// Newly declared indexes, appended after the committed ones.
@@ -192,6 +223,42 @@ pub(crate) struct ChangeSet {
     pub next_edge: u64,
 }
 
+impl ChangeSet {
+    /// Every node change: committed nodes first, then created ones in id order.
+    pub(crate) fn node_deltas(&self) -> impl Iterator<Item = NodeDelta<'_>> {
+        let changed = self.nodes.iter().map(|n| NodeDelta {
+            id: n.id,
+            old: n.old.as_ref(),
+            new: n.new.as_ref(),
+        });
+        let created = self.new_nodes.iter().enumerate().filter_map(move |(i, r)| {
+            r.as_ref().map(|r| NodeDelta {
+                id: self.new_node_base + i as u64,
+                old: None,
+                new: Some(r),
+            })
+        });
+        changed.chain(created)
+    }
+
+    /// Every edge change: committed edges first, then created ones in id order.
+    pub(crate) fn edge_deltas(&self) -> impl Iterator<Item = EdgeDelta<'_>> {
+        let changed = self.edges.iter().map(|e| EdgeDelta {
+            id: e.id,
+            old: e.old.as_ref(),
+            new: e.new.as_ref(),
+        });
+        let created = self.new_edges.iter().enumerate().filter_map(move |(i, r)| {
+            r.as_ref().map(|r| EdgeDelta {
+                id: self.new_edge_base + i as u64,
+                old: None,
+                new: Some(r),
+            })
+        });
+        changed.chain(created)
+    }
+}
+
 /// Applies a change set's topology part: removed edges, node labels, added edges.
 pub(crate) fn apply_topology(topo: &mut Topology, c: &ChangeSet) {
     let removed: Vec<u64> = c
@@ -201,10 +268,10 @@ pub(crate) fn apply_topology(topo: &mut Topology, c: &ChangeSet) {
         .map(|e| e.id)
         .collect();
     topo.remove_edges(&removed);
-    for n in &c.nodes {
-        match &n.new {
+    for n in c.node_deltas() {
+        match n.new {
             Some(rec) => {
-                if n.old.as_ref().map(|o| &o.labels) != Some(&rec.labels) || !topo.has_node(n.id) {
+                if n.old.map(|o| &o.labels) != Some(&rec.labels) || !topo.has_node(n.id) {
                     let ids = topo.intern_labels(&rec.labels);
                     topo.set_node(n.id, &ids);
                 }
@@ -212,9 +279,9 @@ pub(crate) fn apply_topology(topo: &mut Topology, c: &ChangeSet) {
             None => topo.remove_node(n.id),
         }
     }
-    let mut added = Vec::new();
-    for e in &c.edges {
-        if let (None, Some(rec)) = (&e.old, &e.new) {
+    let mut added = Vec::with_capacity(c.new_edges.len());
+    for e in c.edge_deltas() {
+        if let (None, Some(rec)) = (e.old, e.new) {
             let ty = topo.types.intern(&rec.rel_type);
             added.push((e.id, ty, rec.start.0, rec.end.0));
         }
@@ -614,15 +681,8 @@ impl<'a, S: Backend> Txn<'a, S> {
             let old = base.node_record(id)?;
             changes.nodes.push(NodeChange { id, old, new: None });
         }
-        for (i, rec) in ov.new_nodes.into_iter().enumerate() {
-            if let Some(rec) = rec {
-                changes.nodes.push(NodeChange {
-                    id: ov.node_base + i as u64,
-                    old: None,
-                    new: Some(rec),
-                });
-            }
-        }
+        changes.new_node_base = ov.node_base;
+        changes.new_nodes = ov.new_nodes;
         let mut upd: Vec<(u64, EdgeRecord)> = ov.upd_edges.into_iter().collect();
         upd.sort_unstable_by_key(|(id, _)| *id);
         let mut del: Vec<u64> = ov.del_edges.into_iter().collect();
@@ -639,15 +699,8 @@ impl<'a, S: Backend> Txn<'a, S> {
             let old = base.edge_record(id)?;
             changes.edges.push(EdgeChange { id, old, new: None });
         }
-        for (i, rec) in ov.new_edges.into_iter().enumerate() {
-            if let Some(rec) = rec {
-                changes.edges.push(EdgeChange {
-                    id: ov.edge_base + i as u64,
-                    old: None,
-                    new: Some(rec),
-                });
-            }
-        }
+        changes.new_edge_base = ov.edge_base;
+        changes.new_edges = ov.new_edges;
         drop(base);
         Ok((changes, store, _writer))
     }

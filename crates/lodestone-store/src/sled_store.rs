@@ -714,13 +714,13 @@ impl Backend for SledStore {
     fn apply(&self, state: &mut SledState, c: ChangeSet) -> StoreResult<()> {
         let mut batch = sled::Batch::default();
         // Intern new labels and types first: records store their ids.
-        for n in &c.nodes {
-            if let Some(rec) = &n.new {
+        for n in c.node_deltas() {
+            if let Some(rec) = n.new {
                 state.topo.intern_labels(&rec.labels);
             }
         }
-        for e in &c.edges {
-            if let Some(rec) = &e.new {
+        for e in c.edge_deltas() {
+            if let Some(rec) = e.new {
                 state.topo.types.intern(&rec.rel_type);
             }
         }
@@ -751,9 +751,9 @@ impl Backend for SledStore {
         // Records, grouped into their blocks.
         let mut node_blocks = BlockEdits::new();
         let mut buckets: BTreeMap<BucketId, BucketEdit> = BTreeMap::new();
-        for n in &c.nodes {
+        for n in c.node_deltas() {
             let (block, slot) = block_of(n.id);
-            let bytes = match &n.new {
+            let bytes = match n.new {
                 Some(rec) => {
                     let labels: Vec<u32> = rec.labels.iter().filter_map(|l| state.topo.labels.get(l)).collect();
                     Some(encode_node(&labels, &rec.props, &rec.citations)?)
@@ -761,7 +761,7 @@ impl Backend for SledStore {
                 None => None,
             };
             node_blocks.entry(block).or_default().push((slot, bytes));
-            let d = index_delta(n.old.as_ref(), n.new.as_ref(), &indexes);
+            let d = index_delta(n.old, n.new, &indexes);
             for k in d.names_del {
                 buckets
                     .entry(name_bucket(&k))
@@ -788,9 +788,9 @@ impl Backend for SledStore {
             buckets.entry(bucket).or_default().add.push((k.clone(), *id));
         }
         let mut edge_blocks = BlockEdits::new();
-        for e in &c.edges {
+        for e in c.edge_deltas() {
             let (block, slot) = block_of(e.id);
-            let bytes = match &e.new {
+            let bytes = match e.new {
                 Some(rec) => {
                     let ty = state.topo.types.get(&rec.rel_type).unwrap_or(u32::MAX);
                     Some(encode_edge(ty, rec.start.0, rec.end.0, &rec.props, &rec.citations)?)

@@ -252,19 +252,36 @@ impl Topology {
     pub(crate) fn add_edges(&mut self, edges: &[(u64, u32, u64, u64)]) {
         // A large batch re-checks every list once at the end instead of tracking
         // each out-of-order push; both cost O(batch) because the batch is large.
-        let large = edges.len() >= 4096 && edges.len() as u64 * 4 >= self.edge_count;
-        let mut unsorted: HashSet<(u64, bool)> = HashSet::new();
         if let Some(max) = edges.iter().map(|e| idx(e.0)).max()
             && self.edges.len() <= max
         {
             self.edges.resize_with(max + 1, EdgeSlot::default);
+        }
+        if let Some(max) = edges.iter().map(|e| idx(e.2.max(e.3))).max() {
+            self.grow_nodes(max + 1);
+        }
+        let large = edges.len() >= 4096
+            && edges.len() as u64 * 4 >= self.edge_count
+            && edges.len() * 4 >= self.nodes.len();
+        let mut unsorted: HashSet<(u64, bool)> = HashSet::new();
+        if large {
+            // Reserve each list's growth once instead of reallocating as it fills.
+            let mut out_add = vec![0u32; self.nodes.len()];
+            let mut in_add = vec![0u32; self.nodes.len()];
+            for &(_, _, start, end) in edges {
+                out_add[idx(start)] += 1;
+                in_add[idx(end)] += 1;
+            }
+            for (i, slot) in self.nodes.iter_mut().enumerate() {
+                slot.out.reserve_exact(out_add[i] as usize);
+                slot.inn.reserve_exact(in_add[i] as usize);
+            }
         }
         for &(id, ty, start, end) in edges {
             let i = idx(id);
             if self.edges[i].ty != ABSENT {
                 continue;
             }
-            self.grow_nodes(idx(start.max(end)) + 1);
             self.edges[i] = EdgeSlot { ty, start, end };
             self.edge_count += 1;
             let t = ty as usize;

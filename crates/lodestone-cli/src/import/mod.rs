@@ -676,6 +676,8 @@ pub fn import(
                 .unwrap_or_else(|_| ProgressStyle::default_bar())
                 .progress_chars("=> "),
         );
+        // Keeps the spinner moving through the long commit at the end.
+        bar.enable_steady_tick(Duration::from_millis(150));
         bar
     });
 

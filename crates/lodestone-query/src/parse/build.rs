@@ -159,7 +159,15 @@ impl Builder {
                         as_of = Some(self.expr(e)?.0);
                     }
                 }
-                Rule::union => pending_all = Some(kids(&c).iter().any(|k| k.as_rule() == Rule::ALL)),
+                Rule::union => {
+                    let all = kids(&c).iter().any(|k| k.as_rule() == Rule::ALL);
+                    if let Some((first_all, _)) = unions.first()
+                        && *first_all != all
+                    {
+                        return Err(syntax("UNION and UNION ALL cannot be mixed in one query", self.sp(&c)));
+                    }
+                    pending_all = Some(all);
+                }
                 Rule::single_query => {
                     let part = self.single_query(c)?;
                     match pending_all.take() {

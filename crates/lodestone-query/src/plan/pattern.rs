@@ -442,12 +442,12 @@ impl Compiler<'_> {
     pub(crate) fn plan_pattern(
         &mut self,
         input: Op,
-        ir: PatternIr,
+        mut ir: PatternIr,
         where_: Option<&Expr>,
         outer: HashSet<usize>,
         dup_ok: bool,
     ) -> QueryResult<Op> {
-        let mut preds = ir.preds.clone();
+        let mut preds = std::mem::take(&mut ir.preds);
         if let Some(w) = where_ {
             for c in conjuncts(w) {
                 let (e, deps) = self.capture(|s| s.expr_in(c, "WHERE"))?;
@@ -563,7 +563,7 @@ impl Compiler<'_> {
         for i in 0..st.preds.len() {
             if !st.placed[i] {
                 st.placed[i] = true;
-                let pred = st.preds[i].e.clone();
+                let pred = std::mem::replace(&mut st.preds[i].e, CExpr::Const(lodestone_model::Value::Null));
                 let prev = std::mem::replace(&mut st.op, placeholder());
                 st.op = self.op(Some(prev), OpKind::Filter { pred });
             }
@@ -577,7 +577,8 @@ impl Compiler<'_> {
         for i in 0..st.preds.len() {
             if !st.placed[i] && st.ready(&st.preds[i]) {
                 st.placed[i] = true;
-                ready.push(st.preds[i].e.clone());
+                // A placed predicate is never read again.
+                ready.push(std::mem::replace(&mut st.preds[i].e, CExpr::Const(lodestone_model::Value::Null)));
             }
         }
         // Cheap predicates first, sub-plans last.

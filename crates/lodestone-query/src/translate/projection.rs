@@ -10,6 +10,7 @@ use crate::execute::eval::eval_const;
 use crate::execute::{Ctx, Graph};
 use crate::plan::{AggFunc, CExpr, Op, OpKind, render_expr};
 use lodestone_model::Value;
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 /// Whether repeating a row before this projection cannot change its result.
@@ -41,9 +42,9 @@ pub(crate) fn duplicate_insensitive(p: &Projection) -> bool {
     (p.distinct && !has_agg) || (has_agg && all_ok)
 }
 
-struct Item {
+struct Item<'e> {
     name: String,
-    expr: Expr,
+    expr: Cow<'e, Expr>,
     span: Span,
 }
 
@@ -128,10 +129,10 @@ impl Compiler<'_> {
             for v in vars {
                 items.push(Item {
                     name: v.name.clone(),
-                    expr: Expr {
+                    expr: Cow::Owned(Expr {
                         kind: ExprKind::Variable(v.name.clone()),
                         span: p.span,
-                    },
+                    }),
                     span: p.span,
                 });
             }
@@ -150,7 +151,7 @@ impl Compiler<'_> {
             };
             items.push(Item {
                 name,
-                expr: it.expr.clone(),
+                expr: Cow::Borrowed(&it.expr),
                 span: it.span,
             });
         }
@@ -184,7 +185,7 @@ impl Compiler<'_> {
         &mut self,
         input: Op,
         p: &Projection,
-        items: &[Item],
+        items: &[Item<'_>],
         has_agg: bool,
         old_scope: Vec<Var>,
         clause: &str,
