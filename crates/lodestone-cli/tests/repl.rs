@@ -26,13 +26,19 @@ fn utf8(text: &str) -> String {
     String::from_utf8_lossy(&bytes).into_owned()
 }
 
-/// Sends a line and waits for `expect` (ASCII); returns the output before it.
+/// Sends a line, waits for `expect` (ASCII) and then for the next prompt; returns the
+/// output before `expect`. Waiting for the prompt matters: input typed while a statement
+/// runs is not kept.
 fn step(p: &mut PtySession, line: &str, expect: &str) -> String {
     p.send_line(line).unwrap();
-    match p.exp_string(expect) {
+    let before = match p.exp_string(expect) {
         Ok(before) => utf8(&before),
         Err(e) => panic!("after `{line}`: expected `{expect}`: {e}"),
+    };
+    if let Err(e) = p.exp_string("lode> ") {
+        panic!("after `{line}`: no prompt: {e}");
     }
+    before
 }
 
 #[test]
@@ -45,7 +51,6 @@ fn shell_answers_cancels_and_goes_on() {
     // A question ends at the end of its line and answers with a table.
     let shown = step(&mut p, "who funds Round Top", "rows");
     assert!(shown.contains('│') && shown.contains('┌'), "a table: {shown}");
-    p.exp_string("lode> ").unwrap();
     // Its picture follows the walks the answer describes.
     step(&mut p, ":viz funds.dot", "wrote funds.dot");
     let dot = std::fs::read_to_string(home.path().join("funds.dot")).unwrap();
@@ -55,7 +60,6 @@ fn shell_answers_cancels_and_goes_on() {
     p.send_line("MATCH (c:Company)").unwrap();
     let shown = step(&mut p, "RETURN count(c) > 0 AS some_companies;", "1 row");
     assert!(shown.contains("some_companies") && shown.contains("true"), "{shown}");
-    p.exp_string("lode> ").unwrap();
 
     // Ctrl-C cancels a long query and keeps the session.
     p.send_line("UNWIND range(1, 100000) AS x UNWIND range(1, 100000) AS y RETURN count(*) AS n;")
@@ -89,9 +93,7 @@ fn shell_answers_cancels_and_goes_on() {
     // Tab completes commands.
     p.send(":sche").unwrap();
     p.send("\t").unwrap();
-    p.send_line("").unwrap();
-    p.exp_string("relationships").unwrap();
-    p.exp_string("lode> ").unwrap();
+    step(&mut p, "", "relationships");
 
     // Sources of the last answer.
     step(&mut p, "MATCH (d:Deposit {name: 'Round Top'}) RETURN d;", "1 row");
@@ -125,7 +127,6 @@ fn shell_answers_cancels_and_goes_on() {
     );
 
     // Ctrl-D leaves; the history is kept.
-    p.exp_string("lode> ").unwrap();
     p.send_control('d').unwrap();
     p.exp_eof().unwrap();
     let history = std::fs::read_to_string(home.path().join("history.txt")).unwrap();

@@ -92,9 +92,9 @@ fn semantic_errors_carry_code_and_span() {
         ("RETURN 1 AS x SKIP 1.5", "InvalidArgumentType"),
         ("RETURN 1 AS a, 2 AS a", "ColumnNameConflict"),
         ("RETURN 1 AS a UNION RETURN 2 AS b", "DifferentColumnsInUnion"),
-        ("MATCH (n) DELETE n.x", "InvalidDelete"),
+        ("MATCH (n) DELETE n.x", "InvalidArgumentType"),
         ("RETURN frobnicate(1)", "UnknownFunction"),
-        ("MATCH (n) RETURN n.x + count(*)", "AmbiguousAggregation"),
+        ("MATCH (n) RETURN n.x + count(*)", "AmbiguousAggregationExpression"),
         ("CREATE (a)-[:R]-(b)", "RequiresDirectedRelationship"),
     ] {
         match exec(&store, text) {

@@ -453,7 +453,10 @@ fn load_state(db: sled::Db, path: &Path) -> StoreResult<SledState> {
             topo.set_node(id, &labels);
         }
     }
-    let mut all = Vec::new();
+    // Every stored edge takes at least a few bytes on disk: size the list once,
+    // without trusting the next-id metadata alone.
+    let disk_bound = db.size_on_disk().unwrap_or(0) / 4;
+    let mut all = Vec::with_capacity(usize::try_from(next_edge.min(disk_bound)).unwrap_or(0));
     for kv in db.scan_prefix([P_EDGE]) {
         let (k, v) = kv.map_err(|e| open_err(path, e))?;
         let block = block_id(&k, "edge")?;
@@ -467,10 +470,12 @@ fn load_state(db: sled::Db, path: &Path) -> StoreResult<SledState> {
             all.push((id, ty, start, end));
         }
     }
+    let tb = std::time::Instant::now();
     if let Err(id) = topo.build_edges(&all) {
         return Err(corrupt(path, format!("edge {id} refers to a missing node")));
     }
     drop(all);
+    eprintln!("build {:?}", tb.elapsed());
     topo.shrink();
     Ok(SledState {
         db,

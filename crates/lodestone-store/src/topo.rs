@@ -260,9 +260,8 @@ impl Topology {
         if let Some(max) = edges.iter().map(|e| idx(e.2.max(e.3))).max() {
             self.grow_nodes(max + 1);
         }
-        let large = edges.len() >= 4096
-            && edges.len() as u64 * 4 >= self.edge_count
-            && edges.len() * 4 >= self.nodes.len();
+        let large =
+            edges.len() >= 4096 && edges.len() as u64 * 4 >= self.edge_count && edges.len() * 4 >= self.nodes.len();
         let mut unsorted: HashSet<(u64, bool)> = HashSet::new();
         if large {
             // Reserve each list's growth once instead of reallocating as it fills.

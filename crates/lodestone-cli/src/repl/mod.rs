@@ -402,7 +402,7 @@ impl Repl {
         };
         let stmt = stmt.trim().trim_end_matches(';').to_string();
         let stripped = stmt.trim_start();
-        let text = if stripped.len() >= 8 && stripped[..8].eq_ignore_ascii_case("explain ") {
+        let text = if stripped.get(..8).is_some_and(|w| w.eq_ignore_ascii_case("explain ")) {
             stmt.clone()
         } else {
             format!("EXPLAIN {stmt}")

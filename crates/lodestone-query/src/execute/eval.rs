@@ -458,11 +458,23 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
     })
 }
 
+fn is_nan(v: &Value) -> bool {
+    matches!(v, Value::Float(f) if f.is_nan())
+}
+
 /// Applies a comparison operator.
 pub(crate) fn cmp_values(op: CmpOp, x: &Value, y: &Value) -> QueryResult<Option<bool>> {
     Ok(match op {
         CmpOp::Eq => equals(x, y)?,
         CmpOp::Ne => equals(x, y)?.map(|b| !b),
+        _ if is_nan(x) || is_nan(y) => {
+            // Ordering against NaN is false (not null), when both sides are numbers.
+            if x.as_f64().is_some() && y.as_f64().is_some() && !matches!(x, Value::Percent(_)) && !matches!(y, Value::Percent(_)) {
+                Some(false)
+            } else {
+                None
+            }
+        }
         _ => compare(x, y)?.map(|o| match op {
             CmpOp::Lt => o == Ordering::Less,
             CmpOp::Le => o != Ordering::Greater,

@@ -21,6 +21,16 @@ fn expect(name: &str, what: &str, v: &Value) -> QueryError {
     type_error(format!("{name}() expects {what}, got {}", kind_name(v)))
 }
 
+/// The error for reading a deleted element.
+fn gone(ctx: &Ctx, v: &Value) -> QueryError {
+    let r = match v {
+        Value::Node(n) => ctx.check_node_alive(n.id),
+        Value::Edge(e) => ctx.check_edge_alive(e.id),
+        _ => Ok(()),
+    };
+    r.err().unwrap_or_else(|| type_error("deleted element".into()))
+}
+
 fn int_arg(name: &str, v: &Value) -> QueryResult<i64> {
     match v {
         Value::Int(i) => Ok(*i),
@@ -158,6 +168,27 @@ fn non_negative(name: &str, v: &Value) -> QueryResult<usize> {
     usize::try_from(i).map_err(|_| arg_error(format!("{name}() expects a non-negative integer, got {i}")))
 }
 
+/// A pseudo-random float in `[0, 1)` (xorshift, seeded per thread from the clock).
+fn random_unit() -> f64 {
+    use std::cell::Cell;
+    thread_local! {
+        static STATE: Cell<u64> = Cell::new(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0x9E37_79B9_7F4A_7C15, |d| d.as_nanos() as u64)
+                | 1,
+        );
+    }
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        s.set(x);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    })
+}
+
 fn round_half_away(f: f64) -> f64 {
     f.round()
 }
@@ -175,19 +206,24 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
         },
         Func::Labels => match &a0 {
             Value::Null => Value::Null,
-            Value::Node(n) => Value::List(ctx.read().labels(n.id)?.into_iter().map(Value::String).collect()),
+            Value::Node(n) => {
+                ctx.check_node_alive(n.id)?;
+                Value::List(ctx.read().labels(n.id)?.into_iter().map(Value::String).collect())
+            }
             other => return Err(expect("labels", "a node", other)),
         },
         Func::Type => match &a0 {
             Value::Null => Value::Null,
             Value::Edge(e) => match ctx.read().edge_ends(e.id)? {
                 Some((t, _, _)) => Value::String(t),
-                None => Value::Null,
+                None => ctx.deleted_edges.get(&e.id).cloned().map_or(Value::Null, Value::String),
             },
             other => return Err(expect("type", "a relationship", other)),
         },
         Func::Properties => match &a0 {
             Value::Null => Value::Null,
+            Value::Node(n) if ctx.deleted_nodes.contains(&n.id) => return Err(gone(ctx, &a0)),
+            Value::Edge(e) if ctx.deleted_edges.contains_key(&e.id) => return Err(gone(ctx, &a0)),
             Value::Node(n) => Value::Map(ctx.node_record(n.id)?.map(|r| r.props.clone()).unwrap_or_default()),
             Value::Edge(e) => Value::Map(ctx.edge_record(e.id)?.map(|r| r.props.clone()).unwrap_or_default()),
             Value::Map(m) => Value::Map(m.clone()),
@@ -195,6 +231,8 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
         },
         Func::Keys => match &a0 {
             Value::Null => Value::Null,
+            Value::Node(n) if ctx.deleted_nodes.contains(&n.id) => return Err(gone(ctx, &a0)),
+            Value::Edge(e) if ctx.deleted_edges.contains_key(&e.id) => return Err(gone(ctx, &a0)),
             Value::Node(n) => Value::List(
                 ctx.node_record(n.id)?
                     .map(|r| r.props.keys().cloned().map(Value::String).collect())
@@ -420,11 +458,16 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
         )?,
         Func::Pi => Value::Float(std::f64::consts::PI),
         Func::E => Value::Float(std::f64::consts::E),
+        Func::Rand => Value::Float(random_unit()),
         Func::Range => {
-            let start = int_arg("range", &a0)?;
-            let end = int_arg("range", &args[1])?;
+            let int = |v: &Value| match v {
+                Value::Int(i) => Ok(*i),
+                other => Err(arg_error(format!("range() expects integers, got {}", kind_name(other)))),
+            };
+            let start = int(&a0)?;
+            let end = int(&args[1])?;
             let step = match args.get(2) {
-                Some(v) => int_arg("range", v)?,
+                Some(v) => int(v)?,
                 None => 1,
             };
             if step == 0 {

@@ -18,7 +18,7 @@ use crate::api::{CancelToken, Counters, Limits};
 use crate::{QueryError, QueryResult};
 use lodestone_model::{EdgeId, EdgeRecord, NodeId, NodeRecord, PartialDate, Value};
 use lodestone_store::{GraphRead, GraphWrite};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -123,6 +123,10 @@ pub(crate) struct Ctx<'g> {
     pub(crate) as_of: Option<PartialDate>,
     visible_nodes: HashMap<NodeId, bool>,
     visible_edges: HashMap<EdgeId, bool>,
+    /// Nodes this statement deleted: reading their properties or labels is an error.
+    pub(crate) deleted_nodes: HashSet<NodeId>,
+    /// Relationships this statement deleted, with their types (which stay readable).
+    pub(crate) deleted_edges: HashMap<EdgeId, String>,
 }
 
 impl<'g> Ctx<'g> {
@@ -146,6 +150,8 @@ impl<'g> Ctx<'g> {
             as_of: None,
             visible_nodes: HashMap::new(),
             visible_edges: HashMap::new(),
+            deleted_nodes: HashSet::new(),
+            deleted_edges: HashMap::new(),
         }
     }
 
@@ -271,8 +277,31 @@ impl<'g> Ctx<'g> {
         self.visible_edges.remove(&id);
     }
 
-    /// A node property (null when absent or when the node is gone).
+    /// An error when the statement deleted the node.
+    pub(crate) fn check_node_alive(&self, id: NodeId) -> QueryResult<()> {
+        if self.deleted_nodes.contains(&id) {
+            return Err(QueryError::Argument {
+                message: format!("node {id} was deleted by this statement; its labels and properties are gone"),
+                span: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// An error when the statement deleted the relationship.
+    pub(crate) fn check_edge_alive(&self, id: EdgeId) -> QueryResult<()> {
+        if self.deleted_edges.contains_key(&id) {
+            return Err(QueryError::Argument {
+                message: format!("relationship {id} was deleted by this statement; its properties are gone"),
+                span: None,
+            });
+        }
+        Ok(())
+    }
+
+    /// A node property (null when absent).
     pub(crate) fn node_prop(&mut self, id: NodeId, key: &str) -> QueryResult<Value> {
+        self.check_node_alive(id)?;
         Ok(self
             .node_record(id)?
             .and_then(|r| r.props.get(key).cloned())
@@ -281,6 +310,7 @@ impl<'g> Ctx<'g> {
 
     /// An edge property (null when absent).
     pub(crate) fn edge_prop(&mut self, id: EdgeId, key: &str) -> QueryResult<Value> {
+        self.check_edge_alive(id)?;
         Ok(self
             .edge_record(id)?
             .and_then(|r| r.props.get(key).cloned())

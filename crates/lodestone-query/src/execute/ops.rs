@@ -454,6 +454,8 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
         }
         OpKind::Limit { count } => {
             if *count == 0 {
+                // The input still runs (its updates happen), but no row passes.
+                for_each_input(op, ctx, row, &mut |_, _| Ok(Flow::Stop))?;
                 return Ok(Flow::Go);
             }
             let mut n = 0u64;
@@ -518,11 +520,19 @@ enum Acc {
     Min(Option<Value>),
     Max(Option<Value>),
     Collect(Vec<Value>),
+    /// Numbers for stDev (sample when true) and stDevP.
+    Spread(Vec<f64>, bool),
+    /// Values and the percentile for percentileCont (continuous when true) and percentileDisc.
+    Percentile(Vec<Value>, f64, bool),
 }
 
 impl Acc {
     fn new(f: AggFunc) -> Acc {
         match f {
+            AggFunc::StDev => Acc::Spread(Vec::new(), true),
+            AggFunc::StDevP => Acc::Spread(Vec::new(), false),
+            AggFunc::PercentileCont => Acc::Percentile(Vec::new(), 0.0, true),
+            AggFunc::PercentileDisc => Acc::Percentile(Vec::new(), 0.0, false),
             AggFunc::Count | AggFunc::CountStar => Acc::Count(0),
             AggFunc::Sum => Acc::Sum(None),
             AggFunc::Avg => Acc::Avg(None, 0),
@@ -582,6 +592,48 @@ impl Acc {
                 }
             }
             Acc::Collect(items) => items.push(v),
+            Acc::Spread(xs, _) => match v.as_f64() {
+                Some(x) if !matches!(v, Value::Percent(_)) => xs.push(x),
+                _ => {
+                    return Err(QueryError::Type {
+                        message: format!("stDev() expects numbers, got {}", v.kind().name()),
+                        span: None,
+                    });
+                }
+            },
+            Acc::Percentile(xs, _, _) => match v {
+                Value::Int(_) | Value::Float(_) => xs.push(v),
+                other => {
+                    return Err(QueryError::Type {
+                        message: format!("percentile functions expect numbers, got {}", other.kind().name()),
+                        span: None,
+                    });
+                }
+            },
+        }
+        Ok(())
+    }
+
+    /// Records the percentile argument, which must lie in 0..=1.
+    fn set_percentile(&mut self, p: &Value) -> QueryResult<()> {
+        if let Acc::Percentile(_, slot, _) = self {
+            let x = match p {
+                Value::Int(i) => *i as f64,
+                Value::Float(f) => *f,
+                other => {
+                    return Err(QueryError::Argument {
+                        message: format!("the percentile must be a number between 0 and 1, got {other}"),
+                        span: None,
+                    });
+                }
+            };
+            if !(0.0..=1.0).contains(&x) {
+                return Err(QueryError::Argument {
+                    message: format!("the percentile must be between 0 and 1, got {p}"),
+                    span: None,
+                });
+            }
+            *slot = x;
         }
         Ok(())
     }
@@ -595,6 +647,34 @@ impl Acc {
             Acc::Avg(Some(s), n) => arith(Arith::Div, s, Value::Int(n))?,
             Acc::Min(m) | Acc::Max(m) => m.unwrap_or(Value::Null),
             Acc::Collect(items) => Value::List(items),
+            Acc::Spread(xs, sample) => {
+                let n = xs.len() as f64;
+                let denom = if sample { n - 1.0 } else { n };
+                if xs.is_empty() || denom <= 0.0 {
+                    Value::Float(0.0)
+                } else {
+                    let mean = xs.iter().sum::<f64>() / n;
+                    let var = xs.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / denom;
+                    Value::Float(var.sqrt())
+                }
+            }
+            Acc::Percentile(mut xs, p, continuous) => {
+                if xs.is_empty() {
+                    return Ok(Value::Null);
+                }
+                xs.sort_by(Value::total_cmp);
+                let n = xs.len();
+                if continuous {
+                    let pos = p * (n - 1) as f64;
+                    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                    let a = xs[lo].as_f64().unwrap_or(f64::NAN);
+                    let b = xs[hi.min(n - 1)].as_f64().unwrap_or(f64::NAN);
+                    Value::Float(a + (b - a) * (pos - lo as f64))
+                } else {
+                    let idx = ((p * n as f64).ceil() as usize).saturating_sub(1).min(n - 1);
+                    xs.swap_remove(idx)
+                }
+            }
         })
     }
 }
@@ -663,6 +743,10 @@ fn run_aggregate<'g>(
                 (_, AggFunc::CountStar) | (None, _) => Value::Bool(true),
                 (Some(e), _) => eval(e, ctx, row)?,
             };
+            if let Some(p) = &a.param {
+                let pv = eval(p, ctx, row)?;
+                group.accs[i].set_percentile(&pv)?;
+            }
             if v.is_null() {
                 continue;
             }

@@ -381,8 +381,10 @@ fn cite_one(ctx: &mut Ctx, v: &Value, c: &Citation) -> QueryResult<()> {
 pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
     let id = op.id;
     match &op.kind {
-        OpKind::Create { spec } => for_each_input(op, ctx, row, &mut |ctx, row| {
-            create(ctx, spec, row)?;
+        OpKind::Create { specs } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            for spec in specs {
+                create(ctx, spec, row)?;
+            }
             emit(id, ctx, row, sink)
         }),
         OpKind::Merge {
@@ -446,7 +448,8 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
             edges.sort_unstable();
             edges.dedup();
             for e in edges {
-                if ctx.read().edge_ends(e)?.is_some() {
+                if let Some((t, _, _)) = ctx.read().edge_ends(e)? {
+                    ctx.deleted_edges.insert(e, t);
                     ctx.write()?.delete_edge(e)?;
                     ctx.forget_edge(e);
                     ctx.counters.relationships_deleted += 1;
@@ -465,11 +468,15 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
                     })?;
                     ctx.counters.relationships_deleted += attached.len() as u64;
                     for e in attached {
+                        if let Some((t, _, _)) = ctx.read().edge_ends(e)? {
+                            ctx.deleted_edges.insert(e, t);
+                        }
                         ctx.forget_edge(e);
                     }
                 }
                 ctx.write()?.delete_node(n, *detach)?;
                 ctx.forget_node(n);
+                ctx.deleted_nodes.insert(n);
                 ctx.counters.nodes_deleted += 1;
             }
             if flow == Flow::Stop {

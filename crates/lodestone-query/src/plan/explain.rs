@@ -334,10 +334,10 @@ fn describe(op: &Op, names: &[String]) -> String {
         OpKind::Limit { count } => format!("Limit {count}"),
         OpKind::Unwind { expr, slot } => format!("Unwind {} AS {}", ex(expr), name(Some(names), *slot)),
         OpKind::Eager => "Eager".into(),
-        OpKind::Create { spec } => format!(
+        OpKind::Create { specs } => format!(
             "Create {} node(s), {} relationship(s)",
-            spec.nodes.len(),
-            spec.rels.len()
+            specs.iter().map(|s| s.nodes.len()).sum::<usize>(),
+            specs.iter().map(|s| s.rels.len()).sum::<usize>()
         ),
         OpKind::Merge { bind, .. } => format!(
             "Merge ({})",

@@ -81,6 +81,7 @@ pub(crate) enum Func {
     Log10,
     Pi,
     E,
+    Rand,
     Range,
     Head,
     Last,
@@ -108,6 +109,10 @@ pub(crate) enum AggFunc {
     Min,
     Max,
     Collect,
+    StDev,
+    StDevP,
+    PercentileCont,
+    PercentileDisc,
 }
 
 impl AggFunc {
@@ -119,6 +124,10 @@ impl AggFunc {
             AggFunc::Min => "min",
             AggFunc::Max => "max",
             AggFunc::Collect => "collect",
+            AggFunc::StDev => "stDev",
+            AggFunc::StDevP => "stDevP",
+            AggFunc::PercentileCont => "percentileCont",
+            AggFunc::PercentileDisc => "percentileDisc",
         }
     }
 }
@@ -370,6 +379,8 @@ pub(crate) struct AggSpec {
     pub slot: usize,
     pub func: AggFunc,
     pub arg: Option<CExpr>,
+    /// The second argument (the percentile of `percentileCont` / `percentileDisc`).
+    pub param: Option<CExpr>,
     pub distinct: bool,
 }
 
@@ -566,8 +577,8 @@ pub(crate) enum OpKind {
     Unwind { expr: CExpr, slot: usize },
     /// Reads every input row before emitting any (separates reads from writes).
     Eager,
-    /// CREATE.
-    Create { spec: CreateSpec },
+    /// CREATE: consecutive clauses' specs, applied in order per row.
+    Create { specs: Vec<CreateSpec> },
     /// MERGE: match `sub`, else create.
     Merge {
         sub: Box<Op>,

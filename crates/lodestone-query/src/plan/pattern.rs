@@ -159,7 +159,10 @@ impl Compiler<'_> {
         let slot = match &np.var {
             Some(v) => match self.lookup(&v.name) {
                 Some(var) => {
-                    if !matches!(var.kind, VarKind::Node | VarKind::Value) {
+                    let known = self.slot_kinds.get(var.slot).copied().flatten();
+                    if !matches!(var.kind, VarKind::Node | VarKind::Value)
+                        || known.is_some_and(|k| k != lodestone_model::ValueKind::Node)
+                    {
                         return Err(semantic(
                             "VariableTypeConflict",
                             format!(
@@ -243,6 +246,13 @@ impl Compiler<'_> {
                 }
                 Ok((out, None))
             }
+            ExprKind::Param(name) => Err(semantic(
+                "InvalidParameterUse",
+                format!(
+                    "a parameter cannot stand for the property map of a pattern to match; write {{key: ${name}.key}}"
+                ),
+                p.span,
+            )),
             _ => {
                 let (c, deps) = self.capture(|s| s.expr_in(p, "a pattern"))?;
                 Ok((Vec::new(), Some((c, deps))))
@@ -290,7 +300,7 @@ impl Compiler<'_> {
                     Some(v) => {
                         if rel_vars.contains(&v.name) {
                             return Err(semantic(
-                                "VariableAlreadyBound",
+                                "RelationshipUniquenessViolation",
                                 format!(
                                     "relationship variable `{}` is used more than once in one pattern",
                                     v.name
@@ -301,8 +311,13 @@ impl Compiler<'_> {
                         rel_vars.push(v.name.clone());
                         match self.lookup(&v.name) {
                             Some(var) => {
+                                let known = self.slot_kinds.get(var.slot).copied().flatten();
                                 let ok = match var.kind {
-                                    VarKind::Rel | VarKind::Value => rp.length.is_none(),
+                                    VarKind::Rel => rp.length.is_none(),
+                                    VarKind::Value => {
+                                        rp.length.is_none()
+                                            && known.is_none_or(|k| k == lodestone_model::ValueKind::Edge)
+                                    }
                                     VarKind::RelList => false,
                                     _ => false,
                                 };
@@ -417,7 +432,20 @@ impl Compiler<'_> {
                 nodes.push(right);
                 left = right;
             }
-            let path_slot = path.map(|v| self.declare(&v.name, VarKind::Path));
+            let path_slot = match path {
+                Some(v) => {
+                    // The pattern itself may not use the path's name for a node or relationship.
+                    if let Some(var) = self.lookup(&v.name) {
+                        return Err(semantic(
+                            "VariableAlreadyBound",
+                            format!("variable `{}` is already bound to {}", v.name, var.kind.describe()),
+                            v.span,
+                        ));
+                    }
+                    Some(self.declare(&v.name, VarKind::Path))
+                }
+                None => None,
+            };
             ir.parts.push(PPart {
                 path: path_slot,
                 mode: part.mode,
@@ -450,7 +478,7 @@ impl Compiler<'_> {
         let mut preds = std::mem::take(&mut ir.preds);
         if let Some(w) = where_ {
             for c in conjuncts(w) {
-                let (e, deps) = self.capture(|s| s.expr_in(c, "WHERE"))?;
+                let (e, deps) = self.capture(|s| s.predicate(c, "WHERE"))?;
                 preds.push(Pred { e, deps });
             }
         }

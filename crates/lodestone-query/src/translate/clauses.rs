@@ -165,7 +165,14 @@ impl Compiler<'_> {
                 spec.paths.push((slot, start, steps));
             }
         }
-        Ok(self.op(Some(input), OpKind::Create { spec }))
+        // Consecutive CREATE clauses run as one operator: the same per-row work in
+        // order, without one pipeline level (and stack frames) per clause.
+        let mut input = input;
+        if let OpKind::Create { specs } = &mut input.kind {
+            specs.push(spec);
+            return Ok(input);
+        }
+        Ok(self.op(Some(input), OpKind::Create { specs: vec![spec] }))
     }
 
     fn create_rel(
@@ -176,6 +183,15 @@ impl Compiler<'_> {
         clause: &str,
         any_direction: bool,
     ) -> QueryResult<CreateRel> {
+        if let Some(v) = &rp.var
+            && self.lookup(&v.name).is_some()
+        {
+            return Err(semantic(
+                "VariableAlreadyBound",
+                format!("variable `{}` is already bound; {clause} cannot create it again", v.name),
+                v.span,
+            ));
+        }
         if rp.length.is_some() {
             return Err(semantic(
                 "CreatingVarLength",
@@ -247,6 +263,15 @@ impl Compiler<'_> {
             ));
         }
         for (rp, _) in &part.element.chain {
+            if let Some(v) = &rp.var
+                && self.lookup(&v.name).is_some()
+            {
+                return Err(semantic(
+                    "VariableAlreadyBound",
+                    format!("variable `{}` is already bound; MERGE cannot create it again", v.name),
+                    v.span,
+                ));
+            }
             if rp.length.is_some() {
                 return Err(semantic(
                     "CreatingVarLength",
@@ -271,6 +296,23 @@ impl Compiler<'_> {
                 format!("variable `{}` is already bound; MERGE cannot create it again", v.name),
                 v.span,
             ));
+        }
+        // A node bound before MERGE can be used, but not given new labels or properties.
+        let el = &part.element;
+        for np in std::iter::once(&el.start).chain(el.chain.iter().map(|(_, n)| n)) {
+            if let Some(v) = &np.var
+                && self.lookup(&v.name).is_some()
+                && (!np.labels.is_empty() || np.props.is_some())
+            {
+                return Err(semantic(
+                    "VariableAlreadyBound",
+                    format!(
+                        "variable `{}` is already bound; MERGE cannot add labels or properties to it",
+                        v.name
+                    ),
+                    v.span,
+                ));
+            }
         }
         let outer = self.scope_slots();
         let ir = self.declare_pattern(std::slice::from_ref(part), false)?;
@@ -402,7 +444,13 @@ impl Compiler<'_> {
         for e in exprs {
             let not_element = match &e.kind {
                 ExprKind::Literal(_) => Some("a literal"),
-                ExprKind::Property(..) => Some("a property value"),
+                // `map.key` may hold an element; `n.key` of a node or relationship never does.
+                ExprKind::Property(target, _)
+                    if matches!(&target.kind, ExprKind::Variable(v)
+                        if self.lookup(v).is_some_and(|x| matches!(x.kind, VarKind::Node | VarKind::Rel))) =>
+                {
+                    Some("a property value")
+                }
                 ExprKind::Binary(..) | ExprKind::Unary(..) => Some("the result of an operator"),
                 ExprKind::Map(_) => Some("a map"),
                 ExprKind::IsNull(..) | ExprKind::HasLabels(..) | ExprKind::Quantified { .. } | ExprKind::Pattern(_) => {
@@ -413,7 +461,7 @@ impl Compiler<'_> {
             };
             if let Some(what) = not_element {
                 return Err(semantic(
-                    "InvalidDelete",
+                    "InvalidArgumentType",
                     format!("DELETE expects a node, relationship or path, not {what}"),
                     e.span,
                 ));

@@ -5,8 +5,9 @@ use super::{Compiler, VarKind, semantic};
 use crate::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, PathMode, PatternPart, Quantifier, UnaryOp};
 use crate::execute::values::Arith;
 use crate::plan::{AggFunc, AggSpec, CExpr, CmpOp, Func, Quant, StrOp, render_expr};
+use crate::ast::Span;
 use crate::{QueryError, QueryResult};
-use lodestone_model::Value;
+use lodestone_model::{Value, ValueKind};
 
 fn literal(l: &Literal) -> Value {
     match l {
@@ -113,6 +114,20 @@ impl Compiler<'_> {
         r
     }
 
+    /// Compiles a predicate (WHERE): aggregates are not allowed, patterns are.
+    pub(crate) fn predicate(&mut self, e: &Expr, context: &'static str) -> QueryResult<CExpr> {
+        let saved = std::mem::replace(&mut self.pattern_ok, true);
+        let r = self.expr_in(e, context);
+        self.pattern_ok = saved;
+        let c = r?;
+        if let Some(k) = self.static_kind(&c)
+            && k != ValueKind::Bool
+        {
+            return Err(self.kind_error(format!("{context} expects a boolean, got {}", k.name()), e.span));
+        }
+        Ok(c)
+    }
+
     /// Declares a local variable for a comprehension and runs `f` with it in scope.
     fn with_local<T>(
         &mut self,
@@ -126,13 +141,163 @@ impl Compiler<'_> {
             self.local_slots.insert(s);
             slots.push(s);
         }
+        // Aggregates cannot depend on a comprehension's own variable.
+        let saved_agg = self.agg.take();
+        let saved_ctx = std::mem::replace(&mut self.agg_context, "a list comprehension or quantifier");
         let r = f(self, &slots);
+        self.agg = saved_agg;
+        self.agg_context = saved_ctx;
         self.scope.truncate(depth);
         r
     }
 
-    /// Compiles an expression.
+    /// Compiles an expression, rejecting operands whose kind is known to be wrong.
     pub(crate) fn expr(&mut self, e: &Expr) -> QueryResult<CExpr> {
+        let c = self.expr_unchecked(e)?;
+        self.check_kinds(&c, e.span)?;
+        Ok(c)
+    }
+
+    /// What an expression is known to yield before running (null aside), if known.
+    pub(crate) fn static_kind(&self, e: &CExpr) -> Option<ValueKind> {
+        use ValueKind as K;
+        match e {
+            CExpr::Const(v) if !v.is_null() => Some(v.kind()),
+            CExpr::Slot(s) => self.slot_kinds.get(*s).copied().flatten(),
+            CExpr::List(_) | CExpr::ListComp { .. } | CExpr::PatternComp(..) => Some(K::List),
+            CExpr::Map(_) => Some(K::Map),
+            CExpr::Not(_)
+            | CExpr::And(..)
+            | CExpr::Or(..)
+            | CExpr::Xor(..)
+            | CExpr::Cmp(..)
+            | CExpr::In(..)
+            | CExpr::Str(..)
+            | CExpr::IsNull(..)
+            | CExpr::HasLabels(..)
+            | CExpr::Quant { .. }
+            | CExpr::Exists(_)
+            | CExpr::PropsMatch(..) => Some(K::Bool),
+            CExpr::Func(f, _) => match f {
+                Func::Labels
+                | Func::Keys
+                | Func::Nodes
+                | Func::Relationships
+                | Func::Split
+                | Func::Range
+                | Func::Tail
+                | Func::Sources => Some(K::List),
+                Func::Id | Func::Length | Func::Size | Func::Sign | Func::Year | Func::Month | Func::Day => Some(K::Int),
+                Func::ToString
+                | Func::ToLower
+                | Func::ToUpper
+                | Func::Trim
+                | Func::LTrim
+                | Func::RTrim
+                | Func::Substring
+                | Func::Replace
+                | Func::Left
+                | Func::Right
+                | Func::Type
+                | Func::Currency => Some(K::String),
+                Func::StartNode | Func::EndNode => Some(K::Node),
+                Func::Properties => Some(K::Map),
+                Func::Ceil
+                | Func::Floor
+                | Func::Round
+                | Func::Sqrt
+                | Func::Exp
+                | Func::Log
+                | Func::Log10
+                | Func::Pi
+                | Func::E
+                | Func::Rand => Some(K::Float),
+                Func::Date => Some(K::Date),
+                Func::Money => Some(K::Money),
+                Func::Percent => Some(K::Percent),
+                Func::Exists | Func::IsEmpty => Some(K::Bool),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    fn kind_error(&self, message: String, span: Span) -> QueryError {
+        semantic("InvalidArgumentType", message, span)
+    }
+
+    /// Rejects an operator or function applied to a value of a kind it never accepts.
+    fn check_kinds(&self, c: &CExpr, span: Span) -> QueryResult<()> {
+        use ValueKind as K;
+        let bool_operand = |x: &CExpr| -> QueryResult<()> {
+            match self.static_kind(x) {
+                Some(k) if k != K::Bool => {
+                    Err(self.kind_error(format!("expected a boolean, got {}", k.name()), span))
+                }
+                _ => Ok(()),
+            }
+        };
+        match c {
+            CExpr::Not(x) => bool_operand(x)?,
+            CExpr::And(a, b) | CExpr::Or(a, b) | CExpr::Xor(a, b) => {
+                bool_operand(a)?;
+                bool_operand(b)?;
+            }
+            CExpr::In(_, l) => {
+                if let Some(k) = self.static_kind(l)
+                    && k != K::List
+                {
+                    return Err(self.kind_error(format!("IN expects a list, got {}", k.name()), span));
+                }
+            }
+            CExpr::Prop(t, key) => {
+                if let Some(k) = self.static_kind(t)
+                    && !matches!(k, K::Node | K::Edge | K::Map | K::Date | K::Money)
+                {
+                    return Err(self.kind_error(format!("cannot read property `{key}` of {}", k.name()), span));
+                }
+            }
+            CExpr::Func(f, args) => {
+                let allowed: &[K] = match f {
+                    Func::Labels => &[K::Node],
+                    Func::Type | Func::StartNode | Func::EndNode => &[K::Edge],
+                    Func::Properties | Func::Keys => &[K::Node, K::Edge, K::Map],
+                    Func::Id => &[K::Node, K::Edge],
+                    Func::Length => &[K::Path, K::String, K::List],
+                    Func::Size => &[K::String, K::List, K::Map],
+                    Func::Nodes | Func::Relationships => &[K::Path],
+                    _ => return Ok(()),
+                };
+                if let Some(k) = args.first().and_then(|a| self.static_kind(a))
+                    && !allowed.contains(&k)
+                {
+                    let names: Vec<&str> = allowed
+                        .iter()
+                        .map(|k| match k {
+                            K::Node => "a node",
+                            K::Edge => "a relationship",
+                            K::Map => "a map",
+                            K::Path => "a path",
+                            K::String => "a string",
+                            _ => "a list",
+                        })
+                        .collect();
+                    let what = match names.split_last() {
+                        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+                        _ => names.join(""),
+                    };
+                    return Err(self.kind_error(
+                        format!("{}() expects {what}, got {}", super::functions::func_name(*f), k.name()),
+                        span,
+                    ));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn expr_unchecked(&mut self, e: &Expr) -> QueryResult<CExpr> {
         Ok(match &e.kind {
             ExprKind::Literal(l) => CExpr::Const(literal(l)),
             ExprKind::Param(name) => match self.params.get(name) {
@@ -232,7 +397,7 @@ impl Compiler<'_> {
             ExprKind::HasLabels(x, labels) => {
                 CExpr::HasLabels(b(self.expr(x)?), labels.iter().map(|l| l.name.clone()).collect())
             }
-            ExprKind::CountStar => self.aggregate_call(AggFunc::CountStar, false, None, e)?,
+            ExprKind::CountStar => self.aggregate_call(AggFunc::CountStar, false, None, None, e)?,
             ExprKind::Call { name, distinct, args } => self.call(name, *distinct, args, e)?,
             ExprKind::Case {
                 subject,
@@ -318,6 +483,38 @@ impl Compiler<'_> {
                 })?
             }
             ExprKind::Pattern(element) => {
+                // The parser folds `exists(pattern)` into the pattern itself, with the
+                // call's span: that form is allowed anywhere, a bare pattern only in WHERE.
+                let wrapped = e.span.start < element.start.span.start;
+                if !self.pattern_ok && !wrapped {
+                    return Err(semantic(
+                        "UnexpectedSyntax",
+                        "a pattern can only be used as a predicate in WHERE or inside exists()",
+                        e.span,
+                    ));
+                }
+                if element.chain.is_empty() {
+                    return Err(semantic(
+                        "InvalidArgumentType",
+                        "a pattern used as a predicate needs at least one relationship",
+                        e.span,
+                    ));
+                }
+                let named = std::iter::once(element.start.var.as_ref())
+                    .chain(element.chain.iter().flat_map(|(r, n)| [r.var.as_ref(), n.var.as_ref()]))
+                    .flatten();
+                for v in named {
+                    if self.lookup(&v.name).is_none() {
+                        return Err(semantic(
+                            "UndefinedVariable",
+                            format!(
+                                "variable `{}` is not defined (a pattern predicate cannot introduce new variables)",
+                                v.name
+                            ),
+                            v.span,
+                        ));
+                    }
+                }
                 let part = PatternPart {
                     var: None,
                     mode: PathMode::All,
@@ -372,14 +569,20 @@ impl Compiler<'_> {
     fn call(&mut self, name: &Ident, distinct: bool, args: &[Expr], e: &Expr) -> QueryResult<CExpr> {
         let lname = name.name.to_ascii_lowercase();
         if let Some(f) = aggregate(&lname) {
-            if args.len() != 1 {
+            let want = if matches!(f, AggFunc::PercentileCont | AggFunc::PercentileDisc) { 2 } else { 1 };
+            if args.len() != want {
                 return Err(semantic(
                     "InvalidNumberOfArguments",
-                    format!("function `{}` takes 1 argument, got {}", name.name, args.len()),
+                    format!(
+                        "function `{}` takes {want} argument{}, got {}",
+                        f.name(),
+                        if want == 1 { "" } else { "s" },
+                        args.len()
+                    ),
                     e.span,
                 ));
             }
-            return self.aggregate_call(f, distinct, Some(&args[0]), e);
+            return self.aggregate_call(f, distinct, Some(&args[0]), args.get(1), e);
         }
         let Some((func, min, max, canonical)) = scalar(&lname) else {
             return Err(semantic(
@@ -412,7 +615,10 @@ impl Compiler<'_> {
         if func == Func::Exists
             && let ExprKind::Pattern(_) = &args[0].kind
         {
-            return self.expr(&args[0]);
+            let saved = std::mem::replace(&mut self.pattern_ok, true);
+            let r = self.expr(&args[0]);
+            self.pattern_ok = saved;
+            return r;
         }
         let mut cargs = Vec::with_capacity(args.len());
         for a in args {
@@ -424,7 +630,14 @@ impl Compiler<'_> {
         Ok(CExpr::Func(func, cargs))
     }
 
-    fn aggregate_call(&mut self, func: AggFunc, distinct: bool, arg: Option<&Expr>, e: &Expr) -> QueryResult<CExpr> {
+    fn aggregate_call(
+        &mut self,
+        func: AggFunc,
+        distinct: bool,
+        arg: Option<&Expr>,
+        param: Option<&Expr>,
+        e: &Expr,
+    ) -> QueryResult<CExpr> {
         if self.in_agg {
             return Err(semantic(
                 "NestedAggregation",
@@ -448,12 +661,18 @@ impl Compiler<'_> {
             Some(a) => self.expr(a).map(Some),
             None => Ok(None),
         };
+        let param = match (&compiled, param) {
+            (Ok(_), Some(p)) => self.expr(p).map(Some),
+            _ => Ok(None),
+        };
         self.in_agg = false;
         let compiled = compiled?;
+        let param = param?;
         let canon = format!(
-            "{}{}({})",
+            "{}{}({}{})",
             func.name(),
             if distinct { " distinct" } else { "" },
+            param.as_ref().map(|p| format!("{}, ", render_expr(p, None))).unwrap_or_default(),
             compiled
                 .as_ref()
                 .map(|c| if c.has_subplan() {
@@ -480,11 +699,17 @@ impl Compiler<'_> {
                 .unwrap_or_else(|| "*".into())
         );
         let slot = self.new_slot(&shown);
+        self.slot_kinds[slot] = match func {
+            AggFunc::Count | AggFunc::CountStar => Some(ValueKind::Int),
+            AggFunc::Collect => Some(ValueKind::List),
+            _ => None,
+        };
         if let Some(a) = self.agg.as_mut() {
             a.specs.push(AggSpec {
                 slot,
                 func,
                 arg: compiled,
+                param,
                 distinct,
             });
             a.canon.push(canon);

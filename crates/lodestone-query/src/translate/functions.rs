@@ -44,6 +44,7 @@ pub(crate) fn scalar(name: &str) -> Option<(Func, usize, usize, &'static str)> {
         "log10" => (Log10, 1, 1, "log10"),
         "pi" => (Pi, 0, 0, "pi"),
         "e" => (E, 0, 0, "e"),
+        "rand" => (Rand, 0, 0, "rand"),
         "range" => (Range, 2, 3, "range"),
         "head" => (Head, 1, 1, "head"),
         "last" => (Last, 1, 1, "last"),
@@ -72,6 +73,10 @@ pub(crate) fn aggregate(name: &str) -> Option<AggFunc> {
         "min" => AggFunc::Min,
         "max" => AggFunc::Max,
         "collect" => AggFunc::Collect,
+        "stdev" => AggFunc::StDev,
+        "stdevp" => AggFunc::StDevP,
+        "percentilecont" => AggFunc::PercentileCont,
+        "percentiledisc" => AggFunc::PercentileDisc,
         _ => return None,
     })
 }
@@ -118,6 +123,7 @@ pub(crate) fn func_name(f: Func) -> &'static str {
         Log10 => "log10",
         Pi => "pi",
         E => "e",
+        Rand => "rand",
         Range => "range",
         Head => "head",
         Last => "last",

@@ -12,6 +12,7 @@ use crate::api::Params;
 use crate::ast::{Clause, Query, SingleQuery, Span};
 use crate::plan::{AggSpec, Op, OpKind};
 use crate::{QueryError, QueryResult};
+use lodestone_model::ValueKind;
 use lodestone_store::{GraphRead, Stats};
 use std::collections::HashSet;
 
@@ -86,6 +87,8 @@ pub(crate) struct Compiler<'a> {
     pub max_hops: u32,
     pub scope: Vec<Var>,
     pub slot_names: Vec<String>,
+    /// What each slot is known to hold, when that is known before running.
+    pub slot_kinds: Vec<Option<ValueKind>>,
     pub next_op: usize,
     /// Slots of variables local to an expression (comprehensions, sub-patterns).
     pub local_slots: HashSet<usize>,
@@ -94,6 +97,8 @@ pub(crate) struct Compiler<'a> {
     pub agg: Option<AggCollect>,
     pub agg_context: &'static str,
     pub in_agg: bool,
+    /// Whether a pattern may stand as an expression here (a predicate in WHERE or exists()).
+    pub pattern_ok: bool,
     stats: Option<Stats>,
     indexes: Option<Vec<(String, String)>>,
 }
@@ -141,12 +146,14 @@ impl<'a> Compiler<'a> {
             max_hops,
             scope: Vec::new(),
             slot_names: Vec::new(),
+            slot_kinds: Vec::new(),
             next_op: 0,
             local_slots: HashSet::new(),
             refs: Vec::new(),
             agg: None,
             agg_context: "this clause",
             in_agg: false,
+            pattern_ok: false,
             stats: None,
             indexes: None,
         }
@@ -155,6 +162,7 @@ impl<'a> Compiler<'a> {
     /// A fresh slot.
     pub(crate) fn new_slot(&mut self, name: &str) -> usize {
         self.slot_names.push(name.to_string());
+        self.slot_kinds.push(None);
         self.slot_names.len() - 1
     }
 
@@ -188,6 +196,13 @@ impl<'a> Compiler<'a> {
     /// Declares a variable in the current scope.
     pub(crate) fn declare(&mut self, name: &str, kind: VarKind) -> usize {
         let slot = self.new_slot(name);
+        self.slot_kinds[slot] = match kind {
+            VarKind::Node => Some(ValueKind::Node),
+            VarKind::Rel => Some(ValueKind::Edge),
+            VarKind::RelList => Some(ValueKind::List),
+            VarKind::Path => Some(ValueKind::Path),
+            VarKind::Value => None,
+        };
         self.scope.push(Var {
             name: name.to_string(),
             slot,

@@ -56,6 +56,15 @@ fn canon(e: &CExpr) -> Option<String> {
     }
 }
 
+/// Whether a grouping key is simple enough to appear next to an aggregate.
+fn simple_key(e: &CExpr) -> bool {
+    match e {
+        CExpr::Slot(_) => true,
+        CExpr::Prop(t, _) => matches!(**t, CExpr::Slot(_)),
+        _ => false,
+    }
+}
+
 fn free_slots(e: &CExpr, allowed: &HashSet<usize>, locals: &HashSet<usize>) -> Vec<usize> {
     let mut out = Vec::new();
     e.visit_slots(&mut |s| {
@@ -119,7 +128,8 @@ impl Compiler<'_> {
                 }
             }
             vars.sort_by(|a, b| a.name.cmp(&b.name));
-            if vars.is_empty() && p.items.is_empty() {
+            // `WITH *` over nothing is allowed (it passes the rows on); `RETURN *` is not.
+            if vars.is_empty() && p.items.is_empty() && is_return {
                 return Err(semantic(
                     "NoVariablesInScope",
                     format!("{clause} * is not allowed when there are no variables in scope"),
@@ -168,7 +178,7 @@ impl Compiler<'_> {
             }
         }
         let has_agg = items.iter().any(|i| contains_aggregate(&i.expr));
-        let old_scope = if p.order_by.is_empty() {
+        let old_scope = if p.order_by.is_empty() && p.where_.is_none() {
             Vec::new()
         } else {
             self.scope.clone()
@@ -197,7 +207,12 @@ impl Compiler<'_> {
             let c = self.expr(&it.expr)?;
             let kind = match &it.expr.kind {
                 ExprKind::Variable(n) => self.lookup(n).map_or(VarKind::Value, |v| v.kind),
-                _ => VarKind::Value,
+                _ => match self.static_kind(&c) {
+                    Some(lodestone_model::ValueKind::Node) => VarKind::Node,
+                    Some(lodestone_model::ValueKind::Edge) => VarKind::Rel,
+                    Some(lodestone_model::ValueKind::Path) => VarKind::Path,
+                    _ => VarKind::Value,
+                },
             };
             is_key.push(!contains_aggregate(&it.expr));
             compiled.push(c);
@@ -211,6 +226,7 @@ impl Compiler<'_> {
         // Item slots: a plain variable keeps its slot; other items get a fresh one.
         let mut slots = Vec::with_capacity(items.len());
         for (i, c) in compiled.iter().enumerate() {
+            let known = self.static_kind(c);
             let slot = match c {
                 CExpr::Slot(s) if agg_slots.contains(s) => {
                     // The aggregate's result is the column: name it after the column.
@@ -218,11 +234,15 @@ impl Compiler<'_> {
                     *s
                 }
                 CExpr::Slot(s) if !has_agg || is_key[i] => *s,
-                _ => self.new_slot(&items[i].name),
+                _ => {
+                    let s = self.new_slot(&items[i].name);
+                    self.slot_kinds[s] = known;
+                    s
+                }
             };
             slots.push(slot);
         }
-        let item_canon: Vec<Option<String>> = if has_agg || !p.order_by.is_empty() {
+        let item_canon: Vec<Option<String>> = if has_agg || !p.order_by.is_empty() || p.where_.is_some() {
             compiled.iter().map(canon).collect()
         } else {
             Vec::new()
@@ -232,8 +252,9 @@ impl Compiler<'_> {
         let mut keys: Vec<(usize, CExpr)> = Vec::new();
         if has_agg {
             let key_slots: HashSet<usize> = (0..items.len()).filter(|&i| is_key[i]).map(|i| slots[i]).collect();
+            // Only simple keys (a variable or one of its properties) may appear next to an aggregate.
             let key_canon: Vec<(String, usize)> = (0..items.len())
-                .filter(|&i| is_key[i])
+                .filter(|&i| is_key[i] && simple_key(&compiled[i]))
                 .filter_map(|i| item_canon[i].clone().map(|c| (c, slots[i])))
                 .collect();
             for i in 0..items.len() {
@@ -250,7 +271,7 @@ impl Compiler<'_> {
                 let free = free_slots(&rewritten, &allowed, &self.local_slots);
                 if let Some(s) = free.first() {
                     return Err(semantic(
-                        "AmbiguousAggregation",
+                        "AmbiguousAggregationExpression",
                         format!(
                             "`{}` mixes an aggregate with `{}`, which is not a grouping key; return it as its own column or aggregate it",
                             items[i].name,
@@ -283,13 +304,39 @@ impl Compiler<'_> {
             self.agg_context = "ORDER BY unless the projection aggregates";
             let restricted = has_agg || p.distinct;
             let mut allowed: HashSet<usize> = slots.iter().copied().collect();
+            // Variables projected as themselves keep their slot, so aggregates over them work.
+            let plain: HashSet<usize> = compiled
+                .iter()
+                .filter_map(|c| match c {
+                    CExpr::Slot(s) if !agg_slots.contains(s) => Some(*s),
+                    _ => None,
+                })
+                .collect();
             for s in &p.order_by {
+                let before = self.agg.as_ref().map_or(0, |a| a.specs.len());
                 let c = self.expr(&s.expr)?;
+                if let Some(a) = &self.agg {
+                    for spec in &a.specs[before..] {
+                        let Some(arg) = &spec.arg else { continue };
+                        if let Some(f) = free_slots(arg, &plain, &self.local_slots).first() {
+                            return Err(semantic(
+                                "UndefinedVariable",
+                                format!(
+                                    "ORDER BY after aggregation can only aggregate projected variables; `{}` is not one",
+                                    self.slot_names.get(*f).cloned().unwrap_or_default()
+                                ),
+                                s.expr.span,
+                            ));
+                        }
+                    }
+                }
+                let aggregating = contains_aggregate(&s.expr);
                 let rewritten = c.rewrite(&mut |e| {
                     let ce = canon(e)?;
                     item_canon
                         .iter()
                         .position(|x| x.as_deref() == Some(ce.as_str()))
+                        .filter(|i| !aggregating || !is_key[*i] || simple_key(&compiled[*i]))
                         .map(|i| CExpr::Slot(slots[i]))
                 });
                 if restricted {
@@ -365,11 +412,40 @@ impl Compiler<'_> {
                 op = self.op(Some(op), OpKind::Limit { count: l });
             }
         }
-        self.scope = new_vars;
+        // WITH ... WHERE sees the new columns and, without DISTINCT or aggregation,
+        // the variables from before the WITH (their slots are still in the row).
         if let Some(w) = &p.where_ {
-            let pred = self.expr_in(w, "WHERE")?;
+            let restricted = has_agg || p.distinct;
+            let mut scope = old_scope;
+            scope.extend(new_vars.iter().cloned());
+            self.scope = scope;
+            let mut pred = self.predicate(w, "WHERE")?;
+            if restricted {
+                // After DISTINCT or aggregation only the columns remain: an expression
+                // equal to a column reads the column, anything else is undefined.
+                pred = pred.rewrite(&mut |e| {
+                    let ce = canon(e)?;
+                    item_canon
+                        .iter()
+                        .position(|x| x.as_deref() == Some(ce.as_str()))
+                        .map(|i| CExpr::Slot(slots[i]))
+                });
+                let allowed: HashSet<usize> = slots.iter().copied().collect();
+                if let Some(f) = free_slots(&pred, &allowed, &self.local_slots).first() {
+                    return Err(semantic(
+                        "UndefinedVariable",
+                        format!(
+                            "variable `{}` is not defined (after {} only the projected columns remain)",
+                            self.slot_names.get(*f).cloned().unwrap_or_default(),
+                            if has_agg { "aggregation" } else { "DISTINCT" }
+                        ),
+                        w.span,
+                    ));
+                }
+            }
             op = self.op(Some(op), OpKind::Filter { pred });
         }
+        self.scope = new_vars;
         let _ = clause;
         let names = items.iter().map(|i| i.name.clone()).collect();
         Ok((op, names, slots))

@@ -334,7 +334,8 @@ pub fn readers_never_see_half_commits(store: &(dyn Storage + Sync)) {
             let mut tx = store.write().unwrap();
             let n = tx.create_node(node(&["Item"], &[])).unwrap();
             tx.create_edge(edge("IN", n, hub)).unwrap();
-            tx.update_node(hub, node(&["Hub"], &[("count", Value::Int(i))])).unwrap();
+            tx.update_node(hub, node(&["Hub"], &[("count", Value::Int(i))]))
+                .unwrap();
             tx.commit().unwrap();
         }
         done.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -352,21 +353,32 @@ pub fn overlay_indexes_follow_changes(store: &dyn Storage) {
     let mut ids = Vec::new();
     for i in 0..200 {
         let n = tx
-            .create_node(node(&["Company"], &[("name", format!("Firm {i}").into()), ("ticker", format!("T{i}").into())]))
+            .create_node(node(
+                &["Company"],
+                &[("name", format!("Firm {i}").into()), ("ticker", format!("T{i}").into())],
+            ))
             .unwrap();
         ids.push(n);
         if i % 50 == 0 {
             // Consulting the indexes part-way must not hide later creates.
             assert_eq!(tx.lookup_name(&format!("firm {i}")).unwrap(), [n]);
-            assert_eq!(tx.find_by_property("Company", "ticker", &format!("T{i}").into()).unwrap(), Some(vec![n]));
+            assert_eq!(
+                tx.find_by_property("Company", "ticker", &format!("T{i}").into())
+                    .unwrap(),
+                Some(vec![n])
+            );
         }
     }
     assert_eq!(tx.lookup_name("firm 199").unwrap(), [ids[199]]);
     // Rename and relabel a created node that the indexes already hold.
-    tx.update_node(ids[10], node(&["Person"], &[("name", "Renamed".into())])).unwrap();
+    tx.update_node(ids[10], node(&["Person"], &[("name", "Renamed".into())]))
+        .unwrap();
     assert!(tx.lookup_name("firm 10").unwrap().is_empty());
     assert_eq!(tx.lookup_name("renamed").unwrap(), [ids[10]]);
-    assert_eq!(tx.find_by_property("Company", "ticker", &"T10".into()).unwrap(), Some(vec![]));
+    assert_eq!(
+        tx.find_by_property("Company", "ticker", &"T10".into()).unwrap(),
+        Some(vec![])
+    );
     assert_eq!(tx.nodes_with_label("Person").unwrap(), [ids[10]]);
     assert_eq!(tx.nodes_with_label("Company").unwrap().len(), 199);
     tx.delete_node(ids[20], false).unwrap();
@@ -380,16 +392,28 @@ pub fn overlay_indexes_follow_changes(store: &dyn Storage) {
     tx.commit().unwrap();
     let r = store.read().unwrap();
     assert_eq!(r.lookup_name("renamed").unwrap(), [ids[10]]);
-    assert_eq!(r.find_by_property("Company", "ticker", &"T11".into()).unwrap(), Some(vec![ids[11]]));
+    assert_eq!(
+        r.find_by_property("Company", "ticker", &"T11".into()).unwrap(),
+        Some(vec![ids[11]])
+    );
     assert!(!r.has_node(ids[20]));
     assert_eq!(r.stats().unwrap(), stats);
     drop(r);
     // Updating and deleting committed nodes shows in the next transaction's reads.
     let mut tx = store.write().unwrap();
-    tx.update_node(ids[11], node(&["Company"], &[("name", "Firm 11".into()), ("ticker", "NEW".into())]))
-        .unwrap();
-    assert_eq!(tx.find_by_property("Company", "ticker", &"T11".into()).unwrap(), Some(vec![]));
-    assert_eq!(tx.find_by_property("Company", "ticker", &"NEW".into()).unwrap(), Some(vec![ids[11]]));
+    tx.update_node(
+        ids[11],
+        node(&["Company"], &[("name", "Firm 11".into()), ("ticker", "NEW".into())]),
+    )
+    .unwrap();
+    assert_eq!(
+        tx.find_by_property("Company", "ticker", &"T11".into()).unwrap(),
+        Some(vec![])
+    );
+    assert_eq!(
+        tx.find_by_property("Company", "ticker", &"NEW".into()).unwrap(),
+        Some(vec![ids[11]])
+    );
     tx.delete_node(ids[12], true).unwrap();
     assert!(tx.lookup_name("firm 12").unwrap().is_empty());
     assert!(!tx.nodes_with_label("Company").unwrap().contains(&ids[12]));
