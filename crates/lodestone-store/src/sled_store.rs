@@ -470,12 +470,10 @@ fn load_state(db: sled::Db, path: &Path) -> StoreResult<SledState> {
             all.push((id, ty, start, end));
         }
     }
-    let tb = std::time::Instant::now();
     if let Err(id) = topo.build_edges(&all) {
         return Err(corrupt(path, format!("edge {id} refers to a missing node")));
     }
     drop(all);
-    eprintln!("build {:?}", tb.elapsed());
     topo.shrink();
     Ok(SledState {
         db,

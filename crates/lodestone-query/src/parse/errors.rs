@@ -306,6 +306,49 @@ fn clause_phrase(rule: Rule) -> &'static str {
     }
 }
 
+/// Keywords a misspelled word may be compared with.
+const KEYWORDS: [&str; 27] = [
+    "MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CITE",
+    "UNION", "WHERE", "ORDER", "SKIP", "LIMIT", "DISTINCT", "AS", "ON", "BY", "SOURCE", "LINE", "NOTE", "KIND",
+    "SCHEMA", "INDEX",
+];
+
+const CLAUSE_KEYWORDS: [&str; 12] = [
+    "MATCH", "OPTIONAL", "UNWIND", "WITH", "RETURN", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "CITE",
+];
+
+/// Edit distance between two short ASCII-case-folded words.
+fn distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().flat_map(char::to_uppercase).collect();
+    let b: Vec<char> = b.chars().flat_map(char::to_uppercase).collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// A keyword the expected set allows that `word` is probably a misspelling of.
+fn did_you_mean(word: &str, positives: &[Rule]) -> Option<&'static str> {
+    if word.chars().count() < 3 || !word.chars().all(|c| c.is_ascii_alphabetic()) {
+        return None;
+    }
+    let names: Vec<String> = positives.iter().map(|r| format!("{r:?}")).collect();
+    let clause_expected = positives.iter().any(|r| group(*r) == Group::Clause);
+    KEYWORDS
+        .iter()
+        .filter(|k| names.iter().any(|n| n == *k) || (clause_expected && CLAUSE_KEYWORDS.contains(k)))
+        .map(|k| (distance(word, k), *k))
+        .filter(|(d, k)| *d > 0 && *d <= 2 && *d < k.len() / 2 + 1)
+        .min()
+        .map(|(_, k)| k)
+}
+
 /// What is at `pos` in `text`, in words, and how many bytes it covers.
 pub(crate) fn found_at(text: &str, pos: usize) -> (String, usize) {
     let rest = text.get(pos..).unwrap_or("");
@@ -344,10 +387,17 @@ pub(crate) fn from_pest(err: &pest::error::Error<Rule>, chunk: &str, base: usize
             "the statement is nested too deeply to parse".to_string()
         }
         ErrorVariant::CustomError { message } => message.clone(),
-        ErrorVariant::ParsingError { positives, .. } => match describe_expected(positives) {
-            Some(expected) => format!("expected {expected}, found {found}"),
-            None => format!("unexpected {found}"),
-        },
+        ErrorVariant::ParsingError { positives, .. } => {
+            let hint = chunk
+                .get(pos..pos + len)
+                .and_then(|word| did_you_mean(word, positives))
+                .map(|k| format!(" (did you mean {k}?)"))
+                .unwrap_or_default();
+            match describe_expected(positives) {
+                Some(expected) => format!("expected {expected}, found {found}{hint}"),
+                None => format!("unexpected {found}{hint}"),
+            }
+        }
     };
     QueryError::Syntax { message, span }
 }

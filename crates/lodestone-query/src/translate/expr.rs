@@ -250,6 +250,14 @@ impl Compiler<'_> {
                     return Err(self.kind_error(format!("IN expects a list, got {}", k.name()), span));
                 }
             }
+            CExpr::Arith(op, a, b) => {
+                if let (Some(ka), Some(kb)) = (self.static_kind(a), self.static_kind(b))
+                    && let (Some(x), Some(y)) = (sample(ka), sample(kb))
+                    && let Err(QueryError::Type { message, .. }) = crate::execute::values::arith(*op, x, y)
+                {
+                    return Err(self.kind_error(message, span));
+                }
+            }
             CExpr::Prop(t, key) => {
                 if let Some(k) = self.static_kind(t)
                     && !matches!(k, K::Node | K::Edge | K::Map | K::Date | K::Money)
@@ -424,7 +432,9 @@ impl Compiler<'_> {
             }
             ExprKind::ListComprehension { var, list, filter, map } => {
                 let list = self.expr(list)?;
+                let elem = element_kind(&list);
                 self.with_local(&[var], |s, slots| {
+                    s.slot_kinds[slots[0]] = elem;
                     let filter = match filter {
                         Some(f) => Some(b(s.expr(f)?)),
                         None => None,
@@ -454,7 +464,9 @@ impl Compiler<'_> {
                     Quantifier::None => Quant::None,
                     Quantifier::Single => Quant::Single,
                 };
+                let elem = element_kind(&list);
                 self.with_local(&[var], |s, slots| {
+                    s.slot_kinds[slots[0]] = elem;
                     Ok(CExpr::Quant {
                         q,
                         slot: slots[0],
@@ -716,6 +728,31 @@ impl Compiler<'_> {
         }
         Ok(CExpr::Slot(slot))
     }
+}
+
+/// The kind every element of a constant list shares, if any.
+fn element_kind(list: &CExpr) -> Option<ValueKind> {
+    let CExpr::Const(Value::List(items)) = list else {
+        return None;
+    };
+    let first = items.first()?.kind();
+    (first != ValueKind::Null && items.iter().all(|i| i.kind() == first)).then_some(first)
+}
+
+/// A value of a kind, to try an operator on at compile time (elements and quantities excluded).
+fn sample(k: ValueKind) -> Option<Value> {
+    use lodestone_model::{Decimal, PartialDate};
+    Some(match k {
+        ValueKind::Bool => Value::Bool(true),
+        ValueKind::Int => Value::Int(1),
+        ValueKind::Float => Value::Float(1.0),
+        ValueKind::String => Value::String("a".into()),
+        ValueKind::List => Value::List(Vec::new()),
+        ValueKind::Map => Value::Map(Default::default()),
+        ValueKind::Date => Value::Date(PartialDate::year(2000)),
+        ValueKind::Percent => Value::Percent(Decimal::ONE),
+        _ => return None,
+    })
 }
 
 fn unreachable_regex() -> CExpr {
