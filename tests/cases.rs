@@ -190,12 +190,12 @@ fn run_script(store: &MemStore, text: &str, opts: &ExecOptions) -> Result<Vec<Ou
 }
 
 fn render(out: &Output) -> Vec<String> {
-    if out.columns.is_empty() {
-        if let Some(plan) = &out.plan {
-            let mut lines = vec!["plan".to_string()];
-            lines.extend(plan.lines().map(|l| l.trim_end().to_string()));
-            return lines;
-        }
+    if out.columns.is_empty()
+        && let Some(plan) = &out.plan
+    {
+        let mut lines = vec!["plan".to_string()];
+        lines.extend(plan.lines().map(|l| l.trim_end().to_string()));
+        return lines;
     }
     let mut lines = vec![out.columns.join(" | ")];
     for row in &out.rows {
@@ -249,11 +249,9 @@ fn run_file(records: &[Record], load_kb: bool) -> FileResult {
         failures: Vec::new(),
         blessed: Vec::new(),
     };
-    if load_kb {
-        if let Err(e) = load_dataset(&store) {
-            res.failures.push(format!("loading the dataset failed: {e}"));
-            return res;
-        }
+    if load_kb && let Err(e) = load_dataset(&store) {
+        res.failures.push(format!("loading the dataset failed: {e}"));
+        return res;
     }
     let mut opts = ExecOptions::default();
     for r in records {

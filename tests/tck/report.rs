@@ -54,10 +54,10 @@ impl Counts {
 }
 
 fn pct(n: usize, d: usize) -> String {
-    if d == 0 {
-        "-".into()
-    } else {
-        format!("{:.1}%", 100.0 * n as f64 / d as f64)
+    // Rounded down, so a folder with a failure never shows 100%.
+    match (1000 * n).checked_div(d) {
+        Some(permille) => format!("{:.1}%", permille as f64 / 10.0),
+        None => "-".into(),
     }
 }
 

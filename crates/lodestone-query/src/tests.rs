@@ -1,7 +1,6 @@
 //! Engine tests that the statement files cannot express: counters, budgets,
 //! cancellation, error codes and spans, and the transaction entry points.
 
-use crate::ast::Span;
 use crate::{CancelToken, Counters, ExecOptions, Limits, QueryError, is_read_only, parse, run, run_in_txn, run_read};
 use lodestone_model::Value;
 use lodestone_store::{MemStore, Storage};
@@ -292,9 +291,45 @@ fn anchored_lookup_uses_the_name_index() {
 }
 
 #[test]
-fn spans_are_preserved_for_type_errors() {
+fn kind_errors_are_found_early_when_kinds_are_known() {
     let store = MemStore::new();
-    let err = exec(&store, "RETURN 1 + true").unwrap_err();
-    assert!(matches!(err, QueryError::Type { .. }));
-    let _ = Span::default();
+    let text = "RETURN 1 + true";
+    match exec(&store, text) {
+        Err(QueryError::Semantic { code, span, .. }) => {
+            assert_eq!(code, "InvalidArgumentType");
+            assert_eq!(&text[span.start..span.end], "1 + true");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // Through a property the kind is known only while running.
+    exec(&store, "CREATE (:V {x: 1})").unwrap();
+    let err = exec(&store, "MATCH (v:V) RETURN v.x + true").unwrap_err();
+    assert!(matches!(err, QueryError::Type { .. }), "{err:?}");
+    assert!(!err.is_compile_time());
+}
+
+#[test]
+fn very_long_statements_are_refused_not_crashing() {
+    let store = MemStore::new();
+    let mut q = String::from("UNWIND [1] AS x0 ");
+    for i in 1..1000 {
+        q.push_str(&format!("WITH x{} + 1 AS x{i} ", i - 1));
+    }
+    q.push_str("RETURN x999");
+    let err = exec(&store, &q).unwrap_err();
+    assert!(matches!(err, QueryError::Unsupported { .. }), "{err:?}");
+    // Long but within the bound: runs (in a thread with a small stack, as tests use).
+    let mut q = String::from("UNWIND [1] AS x0 ");
+    for i in 1..300 {
+        q.push_str(&format!("WITH x{} + 1 AS x{i} ", i - 1));
+    }
+    q.push_str("RETURN x299");
+    let out = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || exec(&store, &q).map(|o| o.rows))
+        .unwrap()
+        .join()
+        .unwrap()
+        .unwrap();
+    assert_eq!(out, vec![vec![Value::Int(300)]]);
 }

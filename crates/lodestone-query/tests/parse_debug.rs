@@ -3,7 +3,11 @@ use lodestone_query::parse::{parse_script, to_text, without_spans};
 #[test]
 fn debug() {
     let Ok(path) = std::env::var("QFILE") else { return };
-    let all: Vec<String> = std::fs::read_to_string(path).unwrap().split("\n@@@@\n").map(String::from).collect();
+    let all: Vec<String> = std::fs::read_to_string(path)
+        .unwrap()
+        .split("\n@@@@\n")
+        .map(String::from)
+        .collect();
     let mut bad = 0;
     for q in &all {
         match parse_script(q) {
@@ -15,9 +19,14 @@ fn debug() {
                         _ => println!("ROUNDTRIP FAIL {q}\n => {t}"),
                     }
                 }
-                if std::env::var("SHOWOK").is_ok() { println!("OK: {q}"); }
+                if std::env::var("SHOWOK").is_ok() {
+                    println!("OK: {q}");
+                }
             }
-            Err(e) => { bad += 1; println!("ERR: {}\n{}\n", q, e.render(q)); }
+            Err(e) => {
+                bad += 1;
+                println!("ERR: {}\n{}\n", q, e.render(q));
+            }
         }
     }
     println!("{bad} of {} failed", all.len());

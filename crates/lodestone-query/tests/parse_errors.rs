@@ -126,7 +126,10 @@ fn clause_order_errors() {
     );
     assert_msg("MATCH (n)", &["cannot end with MATCH"]);
     assert_msg("MATCH (n) WITH n", &["cannot end with WITH"]);
-    assert_msg("RETURN 1 AS a UNION RETURN 2 AS a UNION ALL RETURN 3 AS a", &["cannot be mixed"]);
+    assert_msg(
+        "RETURN 1 AS a UNION RETURN 2 AS a UNION ALL RETURN 3 AS a",
+        &["cannot be mixed"],
+    );
 }
 
 #[test]

@@ -469,7 +469,11 @@ pub(crate) fn cmp_values(op: CmpOp, x: &Value, y: &Value) -> QueryResult<Option<
         CmpOp::Ne => equals(x, y)?.map(|b| !b),
         _ if is_nan(x) || is_nan(y) => {
             // Ordering against NaN is false (not null), when both sides are numbers.
-            if x.as_f64().is_some() && y.as_f64().is_some() && !matches!(x, Value::Percent(_)) && !matches!(y, Value::Percent(_)) {
+            if x.as_f64().is_some()
+                && y.as_f64().is_some()
+                && !matches!(x, Value::Percent(_))
+                && !matches!(y, Value::Percent(_))
+            {
                 Some(false)
             } else {
                 None

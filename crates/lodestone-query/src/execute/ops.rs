@@ -13,7 +13,7 @@ use std::ops::ControlFlow;
 /// Where an operator sends its rows.
 pub(crate) type Sink<'a, 'g> = dyn FnMut(&mut Ctx<'g>, &mut Row) -> QueryResult<Flow> + 'a;
 
-fn malformed() -> QueryError {
+pub(super) fn malformed() -> QueryError {
     QueryError::Unsupported {
         what: "malformed plan: an operator lacks its input".into(),
         span: None,
@@ -88,6 +88,34 @@ pub(super) fn edge_taken(row: &Row, unique: &[usize], edge: EdgeId) -> bool {
         Value::List(items) => items.iter().any(|v| matches!(v, Value::Edge(e) if e.id == edge)),
         _ => false,
     })
+}
+
+/// The (first, last) nodes of every way to walk a list of relationships in order.
+fn list_walks(ends: &[(NodeId, NodeId)], dir: Direction) -> Vec<(NodeId, NodeId)> {
+    let Some(&(s0, e0)) = ends.first() else {
+        return Vec::new();
+    };
+    let starts: Vec<NodeId> = match dir {
+        Direction::Outgoing => vec![s0],
+        Direction::Incoming => vec![e0],
+        Direction::Both if s0 == e0 => vec![s0],
+        Direction::Both => vec![s0, e0],
+    };
+    let mut out = Vec::new();
+    'start: for start in starts {
+        let mut cur = start;
+        for &(s, e) in ends {
+            cur = match dir {
+                Direction::Outgoing if s == cur => e,
+                Direction::Incoming if e == cur => s,
+                Direction::Both if s == cur => e,
+                Direction::Both if e == cur => s,
+                _ => continue 'start,
+            };
+        }
+        out.push((start, cur));
+    }
+    out
 }
 
 fn node_ok(ctx: &mut Ctx, id: NodeId, labels: &[String]) -> QueryResult<bool> {
@@ -177,14 +205,66 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
     let id = op.id;
     match &op.kind {
         OpKind::Start => emit(id, ctx, row, sink),
+        OpKind::AllNodes { .. } => op_all_nodes(op, ctx, row, sink),
+        OpKind::LabelScan { .. } => op_label_scan(op, ctx, row, sink),
+        OpKind::NameSeek { .. } => op_name_seek(op, ctx, row, sink),
+        OpKind::PropSeek { .. } => op_prop_seek(op, ctx, row, sink),
+        OpKind::IdSeek { .. } => op_id_seek(op, ctx, row, sink),
+        OpKind::Expand { .. } => op_expand(op, ctx, row, sink),
+        OpKind::BoundRel { .. } => op_bound_rel(op, ctx, row, sink),
+        OpKind::VarExpand { .. } | OpKind::Reach { .. } | OpKind::Shortest { .. } => varlen::run(op, ctx, row, sink),
+        OpKind::Filter { .. } => op_filter(op, ctx, row, sink),
+        OpKind::BindPath { .. } => op_bind_path(op, ctx, row, sink),
+        OpKind::Optional { .. } => op_optional(op, ctx, row, sink),
+        OpKind::Project { .. } => op_project(op, ctx, row, sink),
+        OpKind::Aggregate { keys, aggs } => run_aggregate(op, keys, aggs, ctx, row, sink),
+        OpKind::Distinct { .. } => op_distinct(op, ctx, row, sink),
+        OpKind::Sort { .. } => op_sort(op, ctx, row, sink),
+        OpKind::TopK { .. } => op_top_k(op, ctx, row, sink),
+        OpKind::Skip { .. } => op_skip(op, ctx, row, sink),
+        OpKind::Limit { .. } => op_limit(op, ctx, row, sink),
+        OpKind::Unwind { .. } => op_unwind(op, ctx, row, sink),
+        OpKind::Eager => op_eager(op, ctx, row, sink),
+        OpKind::Create { .. }
+        | OpKind::Merge { .. }
+        | OpKind::Set { .. }
+        | OpKind::Remove { .. }
+        | OpKind::Delete { .. }
+        | OpKind::Cite { .. } => write::run(op, ctx, row, sink),
+    }
+}
+
+/// Runs one `AllNodes` operator.
+#[inline(never)]
+fn op_all_nodes<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::AllNodes { slot, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
             let ids = ctx.read().all_nodes()?;
             emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `LabelScan` operator.
+#[inline(never)]
+fn op_label_scan<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::LabelScan { slot, label, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
             let ids = ctx.read().nodes_with_label(label)?;
             emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `NameSeek` operator.
+#[inline(never)]
+fn op_name_seek<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::NameSeek { slot, value, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
             let v = eval(value, ctx, row)?;
             let mut keys = Vec::new();
@@ -202,6 +282,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             };
             emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `PropSeek` operator.
+#[inline(never)]
+fn op_prop_seek<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::PropSeek {
             slot,
             label,
@@ -219,6 +308,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             };
             emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `IdSeek` operator.
+#[inline(never)]
+fn op_id_seek<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::IdSeek { slot, value, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
             let v = eval(value, ctx, row)?;
             let mut ids = Vec::new();
@@ -236,6 +334,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             let ids: Vec<NodeId> = ids.into_iter().filter(|n| ctx.read().has_node(*n)).collect();
             emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Expand` operator.
+#[inline(never)]
+fn op_expand<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Expand {
             from,
             rel,
@@ -302,6 +409,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
                 Ok(Flow::Go)
             })
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `BoundRel` operator.
+#[inline(never)]
+fn op_bound_rel<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::BoundRel {
             rel,
             left,
@@ -312,28 +428,56 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             types,
             left_labels,
             right_labels,
+            hops,
         } => for_each_input(op, ctx, row, &mut |ctx, row| {
-            let Value::Edge(e) = &row[*rel] else {
-                return Ok(Flow::Go);
-            };
-            let eid = e.id;
-            let Some((t, s, en)) = ctx.read().edge_ends(eid)? else {
-                return Ok(Flow::Go);
-            };
-            if !types.is_empty() && !types.contains(&t) {
-                return Ok(Flow::Go);
-            }
-            let mut options = Vec::with_capacity(2);
-            match dir {
-                Direction::Outgoing => options.push((s, en)),
-                Direction::Incoming => options.push((en, s)),
-                Direction::Both => {
-                    options.push((s, en));
-                    if s != en {
-                        options.push((en, s));
+            let options = match hops {
+                None => {
+                    let Value::Edge(e) = &row[*rel] else {
+                        return Ok(Flow::Go);
+                    };
+                    let Some((t, s, en)) = ctx.read().edge_ends(e.id)? else {
+                        return Ok(Flow::Go);
+                    };
+                    if !types.is_empty() && !types.contains(&t) {
+                        return Ok(Flow::Go);
                     }
+                    let mut options = Vec::with_capacity(2);
+                    match dir {
+                        Direction::Outgoing => options.push((s, en)),
+                        Direction::Incoming => options.push((en, s)),
+                        Direction::Both => {
+                            options.push((s, en));
+                            if s != en {
+                                options.push((en, s));
+                            }
+                        }
+                    }
+                    options
                 }
-            }
+                Some((min, max)) => {
+                    let Value::List(items) = &row[*rel] else {
+                        return Ok(Flow::Go);
+                    };
+                    let n = items.len() as u64;
+                    if n < *min || n > *max || items.is_empty() {
+                        return Ok(Flow::Go);
+                    }
+                    let mut ends = Vec::with_capacity(items.len());
+                    for item in items {
+                        let Value::Edge(e) = item else {
+                            return Ok(Flow::Go);
+                        };
+                        let Some((t, s, en)) = ctx.read().edge_ends(e.id)? else {
+                            return Ok(Flow::Go);
+                        };
+                        if !types.is_empty() && !types.contains(&t) {
+                            return Ok(Flow::Go);
+                        }
+                        ends.push((s, en));
+                    }
+                    list_walks(&ends, *dir)
+                }
+            };
             for (l, r) in options {
                 if *left_bound && slot_node(row, *left) != Some(l) {
                     continue;
@@ -352,7 +496,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             }
             Ok(Flow::Go)
         }),
-        OpKind::VarExpand { .. } | OpKind::Reach { .. } | OpKind::Shortest { .. } => varlen::run(op, ctx, row, sink),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Filter` operator.
+#[inline(never)]
+fn op_filter<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Filter { pred } => for_each_input(op, ctx, row, &mut |ctx, row| {
             if eval_pred(pred, ctx, row)? {
                 emit(id, ctx, row, sink)
@@ -360,10 +512,28 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
                 Ok(Flow::Go)
             }
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `BindPath` operator.
+#[inline(never)]
+fn op_bind_path<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::BindPath { slot, start, steps } => for_each_input(op, ctx, row, &mut |ctx, row| {
             row[*slot] = build_path(row, *start, steps).unwrap_or(Value::Null);
             emit(id, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Optional` operator.
+#[inline(never)]
+fn op_optional<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Optional { sub, nulls } => for_each_input(op, ctx, row, &mut |ctx, row| {
             let mut found = false;
             let flow = run_op(sub, ctx, row, &mut |ctx, row| {
@@ -381,6 +551,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             }
             emit(id, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Project` operator.
+#[inline(never)]
+fn op_project<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Project { items } => for_each_input(op, ctx, row, &mut |ctx, row| {
             for (slot, e) in items {
                 let v = eval(e, ctx, row)?;
@@ -388,7 +567,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             }
             emit(id, ctx, row, sink)
         }),
-        OpKind::Aggregate { keys, aggs } => run_aggregate(op, keys, aggs, ctx, row, sink),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Distinct` operator.
+#[inline(never)]
+fn op_distinct<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Distinct { slots } => {
             let mut seen: HashSet<Key> = HashSet::new();
             for_each_input(op, ctx, row, &mut |ctx, row| {
@@ -400,6 +587,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
                 }
             })
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Sort` operator.
+#[inline(never)]
+fn op_sort<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Sort { keys } => {
             let mut rows: Vec<(Vec<Value>, Row)> = Vec::new();
             let flow = for_each_input(op, ctx, row, &mut |ctx, row| {
@@ -419,6 +615,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             }
             Ok(Flow::Go)
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `TopK` operator.
+#[inline(never)]
+fn op_top_k<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::TopK { keys, skip, limit } => {
             let k = skip.saturating_add(*limit) as usize;
             let mut rows: Vec<(Vec<Value>, Row)> = Vec::new();
@@ -442,6 +647,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             }
             Ok(Flow::Go)
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Skip` operator.
+#[inline(never)]
+fn op_skip<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Skip { count } => {
             let mut seen = 0u64;
             for_each_input(op, ctx, row, &mut |ctx, row| {
@@ -452,6 +666,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
                 emit(id, ctx, row, sink)
             })
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Limit` operator.
+#[inline(never)]
+fn op_limit<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Limit { count } => {
             if *count == 0 {
                 // The input still runs (its updates happen), but no row passes.
@@ -470,6 +693,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             })?;
             Ok(if stopped_above { Flow::Stop } else { Flow::Go })
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Unwind` operator.
+#[inline(never)]
+fn op_unwind<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Unwind { expr, slot } => for_each_input(op, ctx, row, &mut |ctx, row| match eval(expr, ctx, row)? {
             Value::Null => Ok(Flow::Go),
             Value::List(items) => {
@@ -486,6 +718,15 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
                 emit(id, ctx, row, sink)
             }
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Eager` operator.
+#[inline(never)]
+fn op_eager<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Eager => {
             let mut rows: Vec<Row> = Vec::new();
             let flow = for_each_input(op, ctx, row, &mut |ctx, row| {
@@ -503,12 +744,7 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
             }
             Ok(Flow::Go)
         }
-        OpKind::Create { .. }
-        | OpKind::Merge { .. }
-        | OpKind::Set { .. }
-        | OpKind::Remove { .. }
-        | OpKind::Delete { .. }
-        | OpKind::Cite { .. } => write::run(op, ctx, row, sink),
+        _ => Err(malformed()),
     }
 }
 

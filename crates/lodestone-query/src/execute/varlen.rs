@@ -2,7 +2,7 @@
 //! bidirectional shortest paths.
 
 use super::eval::{eval, slot_node};
-use super::ops::{Sink, adjacency, edge_taken, emit, for_each_input, reverse};
+use super::ops::{Sink, adjacency, edge_taken, emit, for_each_input, malformed, reverse};
 use super::values::{edge_struct, equals, node_val, path_from_edges};
 use super::{Ctx, Flow, Row};
 use crate::plan::{Op, OpKind, Walk};
@@ -59,6 +59,20 @@ fn edge_list(edges: &[EdgeValue], reverse: bool) -> Value {
 
 pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
     match &op.kind {
+        OpKind::VarExpand { .. } => op_var_expand(op, ctx, row, sink),
+        OpKind::Reach { .. } => op_reach(op, ctx, row, sink),
+        OpKind::Shortest { .. } => op_shortest(op, ctx, row, sink),
+        _ => Err(QueryError::Unsupported {
+            what: "malformed plan".into(),
+            span: None,
+        }),
+    }
+}
+
+/// Runs one `VarExpand` operator.
+#[inline(never)]
+fn op_var_expand<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    match &op.kind {
         OpKind::VarExpand {
             from,
             rel,
@@ -71,6 +85,10 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
             reverse,
         } => {
             let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
+            let back = Walk {
+                dir: super::ops::reverse(walk.dir),
+                ..walk.clone()
+            };
             for_each_input(op, ctx, row, &mut |ctx, row| {
                 let Some(a) = slot_node(row, *from) else {
                     return Ok(Flow::Go);
@@ -84,11 +102,42 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
                     None
                 };
                 let filter = edge_filter(walk, ctx, row)?;
+                // Both ends bound: walk from the end with fewer relationships.
+                if let Some(b) = target
+                    && a != b
+                    && ctx.read().degree(b, back.dir, &types)? < ctx.read().degree(a, walk.dir, &types)?
+                {
+                    return trails(
+                        op.id,
+                        ctx,
+                        row,
+                        sink,
+                        b,
+                        Some(a),
+                        *rel,
+                        *to,
+                        &back,
+                        &types,
+                        *min,
+                        *max,
+                        unique,
+                        !*reverse,
+                        &filter,
+                    );
+                }
                 trails(
                     op.id, ctx, row, sink, a, target, *rel, *to, walk, &types, *min, *max, unique, *reverse, &filter,
                 )
             })
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Reach` operator.
+#[inline(never)]
+fn op_reach<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    match &op.kind {
         OpKind::Reach {
             from,
             to,
@@ -98,6 +147,10 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
             into,
         } => {
             let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
+            let back = Walk {
+                dir: super::ops::reverse(walk.dir),
+                ..walk.clone()
+            };
             for_each_input(op, ctx, row, &mut |ctx, row| {
                 let Some(a) = slot_node(row, *from) else {
                     return Ok(Flow::Go);
@@ -111,7 +164,19 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
                     None
                 };
                 let filter = edge_filter(walk, ctx, row)?;
-                let found = reachable(ctx, a, walk, &types, *min, *max, target, &filter)?;
+                let found = match target {
+                    // Both ends bound: search from the end with fewer relationships.
+                    Some(b)
+                        if a != b
+                            && ctx.read().degree(b, back.dir, &types)? < ctx.read().degree(a, walk.dir, &types)? =>
+                    {
+                        reachable(ctx, b, &back, &types, *min, *max, Some(a), &filter)?
+                            .into_iter()
+                            .map(|_| b)
+                            .collect()
+                    }
+                    _ => reachable(ctx, a, walk, &types, *min, *max, target, &filter)?,
+                };
                 for n in found {
                     if target.is_none() {
                         if !ctx.has_labels(n, &walk.to_labels)? {
@@ -126,6 +191,14 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
                 Ok(Flow::Go)
             })
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Shortest` operator.
+#[inline(never)]
+fn op_shortest<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    match &op.kind {
         OpKind::Shortest {
             from,
             to,
@@ -155,10 +228,7 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
                 Ok(Flow::Go)
             })
         }
-        _ => Err(QueryError::Unsupported {
-            what: "malformed plan".into(),
-            span: None,
-        }),
+        _ => Err(malformed()),
     }
 }
 
@@ -389,10 +459,11 @@ fn shortest(
         if !meet.is_empty() {
             let mut out = Vec::new();
             for m in meet {
-                let left = unwind(&fwd, a, m, all);
-                let right = unwind(&bwd, b, m, all);
+                let left = unwind(ctx, &fwd, a, m, all)?;
+                let right = unwind(ctx, &bwd, b, m, all)?;
                 for l in &left {
                     for r in &right {
+                        ctx.tick()?;
                         let mut p = l.clone();
                         p.extend(r.iter().rev().cloned());
                         out.push(p);
@@ -417,21 +488,23 @@ fn shortest(
 }
 
 /// Every parent chain from `root` to `node` (edges in order from root), or the first only.
-fn unwind(parents: &Parents, root: NodeId, node: NodeId, all: bool) -> Vec<Vec<EdgeValue>> {
+/// There may be very many: the work counts against the statement's budgets.
+fn unwind(ctx: &mut Ctx, parents: &Parents, root: NodeId, node: NodeId, all: bool) -> QueryResult<Vec<Vec<EdgeValue>>> {
     if node == root {
-        return vec![Vec::new()];
+        return Ok(vec![Vec::new()]);
     }
     let mut out = Vec::new();
     if let Some(ps) = parents.get(&node) {
         for (e, prev) in ps {
-            for mut chain in unwind(parents, root, *prev, all) {
+            for mut chain in unwind(ctx, parents, root, *prev, all)? {
+                ctx.tick()?;
                 chain.push(e.clone());
                 out.push(chain);
                 if !all {
-                    return out;
+                    return Ok(out);
                 }
             }
         }
     }
-    out
+    Ok(out)
 }

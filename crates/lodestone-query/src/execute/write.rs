@@ -1,7 +1,7 @@
 //! The updating operators: CREATE, MERGE, SET, REMOVE, DELETE and CITE.
 
 use super::eval::{eval, slot_node};
-use super::ops::{Sink, emit, for_each_input, run_op};
+use super::ops::{Sink, emit, for_each_input, malformed, run_op};
 use super::values::{edge_val, kind_name, node_val, path_from_edges};
 use super::{Ctx, Flow, Row};
 use crate::plan::{CExpr, CreateSpec, Op, OpKind, PathStep, RemoveOp, SetOp};
@@ -379,6 +379,23 @@ fn cite_one(ctx: &mut Ctx, v: &Value, c: &Citation) -> QueryResult<()> {
 }
 
 pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    match &op.kind {
+        OpKind::Create { .. } => op_create(op, ctx, row, sink),
+        OpKind::Merge { .. } => op_merge(op, ctx, row, sink),
+        OpKind::Set { .. } => op_set(op, ctx, row, sink),
+        OpKind::Remove { .. } => op_remove(op, ctx, row, sink),
+        OpKind::Delete { .. } => op_delete(op, ctx, row, sink),
+        OpKind::Cite { .. } => op_cite(op, ctx, row, sink),
+        _ => Err(QueryError::Unsupported {
+            what: "malformed plan".into(),
+            span: None,
+        }),
+    }
+}
+
+/// Runs one `Create` operator.
+#[inline(never)]
+fn op_create<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
     let id = op.id;
     match &op.kind {
         OpKind::Create { specs } => for_each_input(op, ctx, row, &mut |ctx, row| {
@@ -387,6 +404,15 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
             }
             emit(id, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Merge` operator.
+#[inline(never)]
+fn op_merge<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Merge {
             sub,
             bind,
@@ -424,14 +450,41 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
             }
             Ok(Flow::Go)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Set` operator.
+#[inline(never)]
+fn op_set<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Set { items } => for_each_input(op, ctx, row, &mut |ctx, row| {
             apply_set(ctx, items, row)?;
             emit(id, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Remove` operator.
+#[inline(never)]
+fn op_remove<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Remove { items } => for_each_input(op, ctx, row, &mut |ctx, row| {
             apply_remove(ctx, items, row)?;
             emit(id, ctx, row, sink)
         }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Delete` operator.
+#[inline(never)]
+fn op_delete<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Delete { exprs, detach } => {
             // Relationships go before nodes, so a clause may delete a node with its relationships.
             let mut rows: Vec<Row> = Vec::new();
@@ -489,6 +542,15 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
             }
             Ok(Flow::Go)
         }
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `Cite` operator.
+#[inline(never)]
+fn op_cite<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
         OpKind::Cite {
             targets,
             source,
@@ -544,10 +606,7 @@ pub(super) fn run<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink
             }
             emit(id, ctx, row, sink)
         }),
-        _ => Err(QueryError::Unsupported {
-            what: "malformed plan".into(),
-            span: None,
-        }),
+        _ => Err(malformed()),
     }
 }
 

@@ -254,7 +254,12 @@ pub(crate) fn parse_question(text: &str, base: usize) -> R<Statement> {
     match kind {
         QuestionKind::WhatFunds => {
             let body = text[r.pos..end].trim_end();
-            let verb_at = body.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+            // The verb starts after the last whitespace character (which may be wider than a byte).
+            let verb_at = body
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(0, |(i, c)| i + c.len_utf8());
             let verb = body[verb_at..].to_ascii_lowercase();
             question.kind = match verb.as_str() {
                 "fund" | "funds" => QuestionKind::WhatFunds,

@@ -498,7 +498,7 @@ pub(crate) enum OpKind {
         into: bool,
         unique: Vec<usize>,
     },
-    /// A relationship bound earlier: check it and bind or check its ends.
+    /// A relationship (or list of relationships) bound earlier: check it and bind or check its ends.
     BoundRel {
         rel: usize,
         left: usize,
@@ -509,6 +509,8 @@ pub(crate) enum OpKind {
         types: Vec<String>,
         left_labels: Vec<String>,
         right_labels: Vec<String>,
+        /// For a variable-length pattern: the slot holds a list walked in order, of this many hops.
+        hops: Option<(u64, u64)>,
     },
     /// Every trail of `min..=max` hops; the rel slot gets the list of relationships.
     VarExpand {

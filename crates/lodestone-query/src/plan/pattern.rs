@@ -312,13 +312,16 @@ impl Compiler<'_> {
                         match self.lookup(&v.name) {
                             Some(var) => {
                                 let known = self.slot_kinds.get(var.slot).copied().flatten();
+                                // A variable-length relationship may be given as a list bound earlier.
+                                let want = if rp.length.is_some() {
+                                    lodestone_model::ValueKind::List
+                                } else {
+                                    lodestone_model::ValueKind::Edge
+                                };
                                 let ok = match var.kind {
                                     VarKind::Rel => rp.length.is_none(),
-                                    VarKind::Value => {
-                                        rp.length.is_none()
-                                            && known.is_none_or(|k| k == lodestone_model::ValueKind::Edge)
-                                    }
-                                    VarKind::RelList => false,
+                                    VarKind::Value => known.is_none_or(|k| k == want),
+                                    VarKind::RelList => rp.length.is_some(),
                                     _ => false,
                                 };
                                 if !ok {
@@ -606,7 +609,10 @@ impl Compiler<'_> {
             if !st.placed[i] && st.ready(&st.preds[i]) {
                 st.placed[i] = true;
                 // A placed predicate is never read again.
-                ready.push(std::mem::replace(&mut st.preds[i].e, CExpr::Const(lodestone_model::Value::Null)));
+                ready.push(std::mem::replace(
+                    &mut st.preds[i].e,
+                    CExpr::Const(lodestone_model::Value::Null),
+                ));
             }
         }
         // Cheap predicates first, sub-plans last.
@@ -783,6 +789,7 @@ impl Compiler<'_> {
             } else {
                 rn.labels.clone()
             },
+            hops: r.len,
         };
         let prev = std::mem::replace(&mut st.op, placeholder());
         st.op = self.op(Some(prev), kind);

@@ -188,7 +188,10 @@ impl Compiler<'_> {
         {
             return Err(semantic(
                 "VariableAlreadyBound",
-                format!("variable `{}` is already bound; {clause} cannot create it again", v.name),
+                format!(
+                    "variable `{}` is already bound; {clause} cannot create it again",
+                    v.name
+                ),
                 v.span,
             ));
         }

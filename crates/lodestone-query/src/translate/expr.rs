@@ -2,10 +2,10 @@
 
 use super::functions::{aggregate, scalar};
 use super::{Compiler, VarKind, semantic};
+use crate::ast::Span;
 use crate::ast::{BinaryOp, Expr, ExprKind, Ident, Literal, PathMode, PatternPart, Quantifier, UnaryOp};
 use crate::execute::values::Arith;
 use crate::plan::{AggFunc, AggSpec, CExpr, CmpOp, Func, Quant, StrOp, render_expr};
-use crate::ast::Span;
 use crate::{QueryError, QueryResult};
 use lodestone_model::{Value, ValueKind};
 
@@ -187,7 +187,9 @@ impl Compiler<'_> {
                 | Func::Range
                 | Func::Tail
                 | Func::Sources => Some(K::List),
-                Func::Id | Func::Length | Func::Size | Func::Sign | Func::Year | Func::Month | Func::Day => Some(K::Int),
+                Func::Id | Func::Length | Func::Size | Func::Sign | Func::Year | Func::Month | Func::Day => {
+                    Some(K::Int)
+                }
                 Func::ToString
                 | Func::ToLower
                 | Func::ToUpper
@@ -231,9 +233,7 @@ impl Compiler<'_> {
         use ValueKind as K;
         let bool_operand = |x: &CExpr| -> QueryResult<()> {
             match self.static_kind(x) {
-                Some(k) if k != K::Bool => {
-                    Err(self.kind_error(format!("expected a boolean, got {}", k.name()), span))
-                }
+                Some(k) if k != K::Bool => Err(self.kind_error(format!("expected a boolean, got {}", k.name()), span)),
                 _ => Ok(()),
             }
         };
@@ -581,7 +581,11 @@ impl Compiler<'_> {
     fn call(&mut self, name: &Ident, distinct: bool, args: &[Expr], e: &Expr) -> QueryResult<CExpr> {
         let lname = name.name.to_ascii_lowercase();
         if let Some(f) = aggregate(&lname) {
-            let want = if matches!(f, AggFunc::PercentileCont | AggFunc::PercentileDisc) { 2 } else { 1 };
+            let want = if matches!(f, AggFunc::PercentileCont | AggFunc::PercentileDisc) {
+                2
+            } else {
+                1
+            };
             if args.len() != want {
                 return Err(semantic(
                     "InvalidNumberOfArguments",
@@ -680,11 +684,31 @@ impl Compiler<'_> {
         self.in_agg = false;
         let compiled = compiled?;
         let param = param?;
+        if let Some(c) = &compiled {
+            let mut random = false;
+            c.clone().rewrite(&mut |x| {
+                random |= matches!(x, CExpr::Func(Func::Rand, _));
+                None
+            });
+            if random {
+                return Err(semantic(
+                    "NonConstantExpression",
+                    format!(
+                        "`{}` cannot aggregate rand(): its value changes on every row",
+                        func.name()
+                    ),
+                    e.span,
+                ));
+            }
+        }
         let canon = format!(
             "{}{}({}{})",
             func.name(),
             if distinct { " distinct" } else { "" },
-            param.as_ref().map(|p| format!("{}, ", render_expr(p, None))).unwrap_or_default(),
+            param
+                .as_ref()
+                .map(|p| format!("{}, ", render_expr(p, None)))
+                .unwrap_or_default(),
             compiled
                 .as_ref()
                 .map(|c| if c.has_subplan() {

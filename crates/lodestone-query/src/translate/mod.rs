@@ -103,6 +103,24 @@ pub(crate) struct Compiler<'a> {
     indexes: Option<Vec<(String, String)>>,
 }
 
+/// The most operators one statement part may nest.
+pub(crate) const MAX_PIPELINE_DEPTH: usize = 400;
+
+/// How deeply a plan's operators nest, sub-plans included.
+fn pipeline_depth(op: &Op) -> usize {
+    let mut depth = 0;
+    let mut cur = Some(op);
+    let mut deepest_sub = 0;
+    while let Some(o) = cur {
+        depth += 1;
+        if let OpKind::Optional { sub, .. } | OpKind::Merge { sub, .. } = &o.kind {
+            deepest_sub = deepest_sub.max(depth + pipeline_depth(sub));
+        }
+        cur = o.input.as_deref();
+    }
+    depth.max(deepest_sub)
+}
+
 /// Whether a clause changes the graph.
 pub(crate) fn is_update(c: &Clause) -> bool {
     matches!(
@@ -376,6 +394,16 @@ impl<'a> Compiler<'a> {
                     ..
                 } => self.compile_cite(op, targets, source, line.as_ref(), note.as_ref())?,
             };
+        }
+        // Operators run nested (each calls the one below it), so bound the depth.
+        let depth = pipeline_depth(&op);
+        if depth > MAX_PIPELINE_DEPTH {
+            return Err(QueryError::Unsupported {
+                what: format!(
+                    "a statement this long ({depth} operators deep, at most {MAX_PIPELINE_DEPTH}); split it into several statements"
+                ),
+                span: Some(q.span),
+            });
         }
         Ok(CompiledPart {
             root: op,
