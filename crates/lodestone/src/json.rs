@@ -5,7 +5,12 @@ use lodestone_query::Output;
 use serde_json::{Map, Value as Json, json};
 
 fn props_to_json(props: &Props) -> Json {
-    Json::Object(props.iter().map(|(k, v)| (k.clone(), value_to_json(v))).collect::<Map<_, _>>())
+    Json::Object(
+        props
+            .iter()
+            .map(|(k, v)| (k.clone(), value_to_json(v)))
+            .collect::<Map<_, _>>(),
+    )
 }
 
 fn node_to_json(n: &NodeValue) -> Json {

@@ -37,9 +37,7 @@ pub use lodestone_model::{
     PartialDate, PathValue, Props, Schema, Value, ValueKind,
 };
 pub use lodestone_query::{CancelToken, Counters, ExecOptions, Limits, Output, Params, QueryError};
-pub use lodestone_store::{
-    CheckReport, Durability, GraphRead, GraphWrite, Stats, StoreError, StoreInfo, WriteTxn,
-};
+pub use lodestone_store::{CheckReport, Durability, GraphRead, GraphWrite, Stats, StoreError, StoreInfo, WriteTxn};
 
 use lodestone_query::ast::Span;
 use lodestone_store::{MemStore, SledStore, Storage};
@@ -96,7 +94,9 @@ pub struct Database {
 
 impl std::fmt::Debug for Database {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Database").field("info", &self.store.info().ok()).finish()
+        f.debug_struct("Database")
+            .field("info", &self.store.info().ok())
+            .finish()
     }
 }
 
@@ -105,17 +105,23 @@ impl Database {
     ///
     /// Fails with [`StoreError::Locked`] when another process has it open.
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
-        Ok(Database { store: Arc::new(SledStore::open(path.as_ref())?) })
+        Ok(Database {
+            store: Arc::new(SledStore::open(path.as_ref())?),
+        })
     }
 
     /// Opens an existing database for reading only; writes fail with [`StoreError::ReadOnly`].
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database> {
-        Ok(Database { store: Arc::new(SledStore::open_read_only(path.as_ref())?) })
+        Ok(Database {
+            store: Arc::new(SledStore::open_read_only(path.as_ref())?),
+        })
     }
 
     /// A new empty database that lives in memory only.
     pub fn in_memory() -> Database {
-        Database { store: Arc::new(MemStore::new()) }
+        Database {
+            store: Arc::new(MemStore::new()),
+        }
     }
 
     /// Wraps any storage implementation (for tests and custom backends).
@@ -130,13 +136,21 @@ impl Database {
 
     /// Runs one statement with parameters and default limits.
     pub fn query(&self, text: &str, params: &Params) -> Result<Output> {
-        let options = ExecOptions { params: params.clone(), ..ExecOptions::default() };
+        let options = ExecOptions {
+            params: params.clone(),
+            ..ExecOptions::default()
+        };
         self.query_with(text, &options)
     }
 
     /// Runs one statement with explicit options (parameters, limits, cancellation).
     pub fn query_with(&self, text: &str, options: &ExecOptions) -> Result<Output> {
-        let fail = |error| Error::Query { error, text: text.to_string(), statement: 1, committed: 0 };
+        let fail = |error| Error::Query {
+            error,
+            text: text.to_string(),
+            statement: 1,
+            committed: 0,
+        };
         let started = std::time::Instant::now();
         let statement = lodestone_query::parse::parse_statement(text).map_err(fail)?;
         let parse_time = started.elapsed();
@@ -169,12 +183,19 @@ impl Database {
         options: &ExecOptions,
         mut each: impl FnMut(Span, Result<Output>) -> Result<()>,
     ) -> Result<()> {
-        let statements = lodestone_query::parse::parse_script(text)
-            .map_err(|error| Error::Query { error, text: text.to_string(), statement: 1, committed: 0 })?;
+        let statements = lodestone_query::parse::parse_script(text).map_err(|error| Error::Query {
+            error,
+            text: text.to_string(),
+            statement: 1,
+            committed: 0,
+        })?;
         let mut committed = 0;
         for (index, (statement, span)) in statements.iter().enumerate() {
-            let result = lodestone_query::run(self.store.as_ref(), statement, options).map_err(|error| {
-                Error::Query { error, text: text.to_string(), statement: index + 1, committed }
+            let result = lodestone_query::run(self.store.as_ref(), statement, options).map_err(|error| Error::Query {
+                error,
+                text: text.to_string(),
+                statement: index + 1,
+                committed,
             });
             let ok = result.is_ok();
             each(*span, result)?;
