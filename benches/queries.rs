@@ -17,7 +17,15 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-const LABELS: [&str; 7] = ["Company", "Deal", "Deposit", "Facility", "Government", "Agency", "Material"];
+const LABELS: [&str; 7] = [
+    "Company",
+    "Deal",
+    "Deposit",
+    "Facility",
+    "Government",
+    "Agency",
+    "Material",
+];
 
 /// Generates the graph into `dir` and imports it into a database at `dir/db`.
 fn setup(dir: &Path, nodes: u64) -> (Database, Json) {
@@ -99,7 +107,11 @@ fn main() {
     let who = "MATCH (:Company {id: $id})<-[:OWNS|DEVELOPS|OPERATES]-(:Company)<-[:FUNDS]-(:Deal)<-[:FUNDS]-(f) \
                RETURN f.name AS name UNION \
                MATCH (:Company {id: $id})<-[:FUNDS]-(:Deal)<-[:FUNDS]-(f) RETURN f.name AS name";
-    bench("who_funds_company", who, id_param("id", first(&params, "who_funds_company")));
+    bench(
+        "who_funds_company",
+        who,
+        id_param("id", first(&params, "who_funds_company")),
+    );
 
     let reach = "MATCH (:Company {id: $id})-[:OWNS*1..4]->(c:Company) RETURN count(DISTINCT c) AS n";
     bench("reach_typical", reach, id_param("id", first(&params, "reach_typical")));

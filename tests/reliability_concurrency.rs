@@ -62,8 +62,16 @@ fn observe_view(db: &Database) -> (i64, i64, Vec<i64>) {
 }
 
 fn check_state(who: &str, (v, items, balances): (i64, i64, Vec<i64>), last: &mut i64) {
-    assert_eq!(balances.iter().sum::<i64>(), ACCOUNTS * START_BALANCE, "{who}: total not conserved at {v}");
-    assert_eq!(balances, expected_balances(v), "{who}: balances do not match counter {v}");
+    assert_eq!(
+        balances.iter().sum::<i64>(),
+        ACCOUNTS * START_BALANCE,
+        "{who}: total not conserved at {v}"
+    );
+    assert_eq!(
+        balances,
+        expected_balances(v),
+        "{who}: balances do not match counter {v}"
+    );
     assert_eq!(items, v, "{who}: {items} items for counter {v}");
     assert!(v >= *last, "{who}: counter went back from {last} to {v}");
     *last = v;
@@ -82,7 +90,11 @@ fn readers_see_only_committed_states(db: Database, what: &str) {
             let mut last = 0;
             let mut distinct = std::collections::BTreeSet::new();
             while !done.load(Ordering::SeqCst) {
-                let state = if r % 2 == 0 { observe_query(&db) } else { observe_view(&db) };
+                let state = if r % 2 == 0 {
+                    observe_query(&db)
+                } else {
+                    observe_view(&db)
+                };
                 distinct.insert(state.0);
                 check_state(&format!("reader {r}"), state, &mut last);
                 observed.fetch_add(1, Ordering::Relaxed);
@@ -97,7 +109,10 @@ fn readers_see_only_committed_states(db: Database, what: &str) {
     }
     let writing = started.elapsed();
     done.store(true, Ordering::SeqCst);
-    let distinct: Vec<usize> = handles.into_iter().map(|h| h.join().expect("reader panicked")).collect();
+    let distinct: Vec<usize> = handles
+        .into_iter()
+        .map(|h| h.join().expect("reader panicked"))
+        .collect();
     let mut last = 0;
     check_state("final", observe_query(&db), &mut last);
     assert_eq!(last, statements);
@@ -108,7 +123,10 @@ fn readers_see_only_committed_states(db: Database, what: &str) {
         observed.load(Ordering::Relaxed)
     );
     // The readers really ran while the writer did.
-    assert!(distinct.iter().any(|d| *d > 2), "readers never saw the writer's progress: {distinct:?}");
+    assert!(
+        distinct.iter().any(|d| *d > 2),
+        "readers never saw the writer's progress: {distinct:?}"
+    );
 }
 
 #[test]
@@ -147,10 +165,17 @@ fn concurrent_writers_serialize() {
         h.join().expect("writer panicked");
     }
     let out = db
-        .query("MATCH (t:Tally) OPTIONAL MATCH (m:Mark) RETURN t.n, count(m)", &Params::new())
+        .query(
+            "MATCH (t:Tally) OPTIONAL MATCH (m:Mark) RETURN t.n, count(m)",
+            &Params::new(),
+        )
         .unwrap();
     let total = (writers * each) as i64;
-    assert_eq!(out.rows, vec![vec![Value::Int(total), Value::Int(total)]], "lost updates");
+    assert_eq!(
+        out.rows,
+        vec![vec![Value::Int(total), Value::Int(total)]],
+        "lost updates"
+    );
     drop(db);
     let db = Database::open(dir.path()).unwrap();
     let out = db.query("MATCH (t:Tally) RETURN t.n", &Params::new()).unwrap();
@@ -172,11 +197,15 @@ fn a_read_view_pins_its_state_and_a_commit_waits_for_it() {
             tx.send(()).unwrap();
         })
     };
-    assert!(rx.recv_timeout(Duration::from_millis(300)).is_err(), "the commit did not wait for the open view");
+    assert!(
+        rx.recv_timeout(Duration::from_millis(300)).is_err(),
+        "the commit did not wait for the open view"
+    );
     let id = view.all_nodes().unwrap()[0];
     assert_eq!(view.node(id).unwrap().unwrap().props["v"], Value::Int(1));
     drop(view);
-    rx.recv_timeout(Duration::from_secs(30)).expect("the commit goes through once the view is dropped");
+    rx.recv_timeout(Duration::from_secs(30))
+        .expect("the commit goes through once the view is dropped");
     writer.join().unwrap();
     let now = db.query("MATCH (n:N) RETURN n.v", &Params::new()).unwrap().rows;
     assert_eq!(now, vec![vec![Value::Int(2)]]);
@@ -208,7 +237,9 @@ fn readers_are_not_blocked_behind_a_waiting_writer() {
     drop(view);
     writer.join().unwrap().unwrap();
     reader.join().unwrap();
-    let rows = seen.expect("a reader waited behind the writer for the long read to end").unwrap();
+    let rows = seen
+        .expect("a reader waited behind the writer for the long read to end")
+        .unwrap();
     assert_eq!(rows, vec![vec![Value::Int(1)]]);
 }
 

@@ -39,7 +39,9 @@ fn int(v: &Value) -> i64 {
 /// Child role: commit the workload until killed.
 #[test]
 fn child_library_writer() {
-    let Some(dir) = std::env::var_os(WRITER_ENV) else { return };
+    let Some(dir) = std::env::var_os(WRITER_ENV) else {
+        return;
+    };
     let seed: u64 = std::env::var(SEED_ENV).ok().and_then(|s| s.parse().ok()).unwrap_or(1);
     let bulk_heavy = std::env::var(MODE_ENV).is_ok_and(|m| m == "bulk");
     let mut rng = Rng::new(seed);
@@ -47,7 +49,10 @@ fn child_library_writer() {
     let db = Database::open(Path::new(&dir)).expect("writer opens the database");
     writeln!(out, "OPEN").unwrap();
     let none = Params::new();
-    let counter = db.query("MATCH (c:Counter) RETURN c.value", &none).expect("read counter").rows;
+    let counter = db
+        .query("MATCH (c:Counter) RETURN c.value", &none)
+        .expect("read counter")
+        .rows;
     let mut k = match counter.first() {
         Some(row) => int(&row[0]),
         None => {
@@ -56,7 +61,10 @@ fn child_library_writer() {
             0
         }
     };
-    let batch = db.query("MATCH (m:BulkMark) RETURN max(m.batch)", &none).expect("read batches").rows;
+    let batch = db
+        .query("MATCH (m:BulkMark) RETURN max(m.batch)", &none)
+        .expect("read batches")
+        .rows;
     let mut batch = match batch.first().map(|r| &r[0]) {
         Some(Value::Int(b)) => *b,
         _ => 0,
@@ -65,9 +73,14 @@ fn child_library_writer() {
         let bulk = if bulk_heavy { rng.chance(70) } else { rng.chance(4) };
         if bulk {
             batch += 1;
-            let size = if bulk_heavy { 500 + rng.below(2500) as i64 } else { 50 + rng.below(300) as i64 };
+            let size = if bulk_heavy {
+                500 + rng.below(2500) as i64
+            } else {
+                50 + rng.below(300) as i64
+            };
             db.set_durability(Durability::Deferred);
-            db.query(&workload::bulk_statement(batch, size), &none).expect("bulk statement");
+            db.query(&workload::bulk_statement(batch, size), &none)
+                .expect("bulk statement");
             db.flush().expect("flush");
             db.set_durability(Durability::Immediate);
             writeln!(out, "BULK {batch}").unwrap();
@@ -194,8 +207,16 @@ fn killed_library_writer_loses_nothing_acknowledged() {
         let verify_started = Instant::now();
         let db = Database::open(dir.path()).unwrap_or_else(|e| panic!("cycle {cycle}: reopen failed: {e}"));
         let now = workload::verify(&db, acked.items, &acked.batches);
-        assert!(now.items >= last.items, "cycle {cycle}: counter went back from {} to {}", last.items, now.items);
-        assert!(now.batches.is_superset(&last.batches), "cycle {cycle}: a verified batch disappeared");
+        assert!(
+            now.items >= last.items,
+            "cycle {cycle}: counter went back from {} to {}",
+            last.items,
+            now.items
+        );
+        assert!(
+            now.batches.is_superset(&last.batches),
+            "cycle {cycle}: a verified batch disappeared"
+        );
         tally.unacked_but_present += now.items - acked.items;
         // What survived is now committed for good: later cycles must keep it.
         acked.items = now.items;

@@ -152,7 +152,13 @@ fn sample_props(rng: &mut reliability::Rng) -> Props {
         v = Value::List(vec![v.clone(), Value::from("x")]);
     }
     p.insert("nested".into(), v);
-    p.insert("money".into(), "$1.3B".parse::<lodestone_model::Money>().map(Value::Money).unwrap_or(Value::Null));
+    p.insert(
+        "money".into(),
+        "$1.3B"
+            .parse::<lodestone_model::Money>()
+            .map(Value::Money)
+            .unwrap_or(Value::Null),
+    );
     p
 }
 
@@ -185,7 +191,11 @@ fn hostile_records_give_errors_without_runaway_allocation() {
     // Mutated valid records, blocks and buckets.
     for _ in 0..inputs / 2 {
         let props = sample_props(&mut rng);
-        let cites = vec![Citation { source: "doc.txt".into(), line: Some(3), note: None }];
+        let cites = vec![Citation {
+            source: "doc.txt".into(),
+            line: Some(3),
+            note: None,
+        }];
         let node = encode_node(&[0, 3], &props, &cites).unwrap();
         let edge = encode_edge(2, 7, 9, &props, &[]).unwrap();
         let block = encode_block(&[(0, node.clone()), (5, edge.clone())]);
@@ -199,7 +209,10 @@ fn hostile_records_give_errors_without_runaway_allocation() {
     // the rest of the record; one list of many tiny items; wide blocks and buckets.
     for depth in [1, 8, MAX_DEPTH, MAX_DEPTH + 1, 10 * MAX_DEPTH] {
         for pad in [0, 1_000, 100_000] {
-            check(&nested_claims(depth, pad), &format!("nested claims depth {depth} pad {pad}"));
+            check(
+                &nested_claims(depth, pad),
+                &format!("nested claims depth {depth} pad {pad}"),
+            );
         }
     }
     for len in [100, 10_000, 1_000_000] {

@@ -13,7 +13,7 @@ mod reliability;
 
 use lodestone::{Database, Error, NodeRecord, Params, Value};
 use lodestone_store::{MemStore, SledStore, Storage};
-use reliability::faulty::{Fault, FaultyStore, Faults, Policy, Site};
+use reliability::faulty::{Fault, Faults, FaultyStore, Policy, Site};
 use reliability::workload::dump;
 use reliability::{Rng, count_from_env};
 use std::sync::Arc;
@@ -51,7 +51,9 @@ fn reference() -> Reference {
     let mut states = vec![dump(&db)];
     let mut outputs = Vec::new();
     for s in WORKLOAD {
-        let out = db.query(s, &Params::new()).unwrap_or_else(|e| panic!("{s}: {}", e.render()));
+        let out = db
+            .query(s, &Params::new())
+            .unwrap_or_else(|e| panic!("{s}: {}", e.render()));
         outputs.push(format!("{:?} {:?}", out.columns, out.rows));
         states.push(dump(&db));
     }
@@ -80,8 +82,15 @@ fn assert_clean_failure(err: &Error, statement: &str, inner: &Database, before: 
         shown.contains("injected") && shown.contains("I/O error"),
         "{statement}: the error does not say what failed: {shown}"
     );
-    assert!(err.query_error().is_none_or(|q| !q.is_compile_time()), "{statement}: reported as a compile error");
-    assert_eq!(dump(inner), before, "{statement}: a failed statement changed the database");
+    assert!(
+        err.query_error().is_none_or(|q| !q.is_compile_time()),
+        "{statement}: reported as a compile error"
+    );
+    assert_eq!(
+        dump(inner),
+        before,
+        "{statement}: a failed statement changed the database"
+    );
 }
 
 #[derive(Debug, Default)]
@@ -112,7 +121,9 @@ fn every_fault_point(backend: Backend, fault: Fault, sticky: bool) -> Tally {
                     tally.failures += 1;
                     assert_clean_failure(&e, s, &plain, &reference.states[i]);
                     // Still usable: a read runs.
-                    let count = plain.query("MATCH (n) RETURN count(n)", &Params::new()).expect("read after failure");
+                    let count = plain
+                        .query("MATCH (n) RETURN count(n)", &Params::new())
+                        .expect("read after failure");
                     assert_eq!(count.rows.len(), 1);
                 }
                 Ok(out) => {
@@ -271,7 +282,10 @@ fn a_fault_mid_script_keeps_earlier_statements_and_reports_the_count() {
         other => panic!("expected a statement error, got {other:?}"),
     }
     assert!(err.render().contains("injected"));
-    let rows = plain.query("MATCH (s:S) RETURN s.n ORDER BY s.n", &Params::new()).unwrap().rows;
+    let rows = plain
+        .query("MATCH (s:S) RETURN s.n ORDER BY s.n", &Params::new())
+        .unwrap()
+        .rows;
     assert_eq!(rows, vec![vec![Value::Int(1)], vec![Value::Int(2)]]);
 }
 
@@ -279,7 +293,12 @@ fn a_fault_mid_script_keeps_earlier_statements_and_reports_the_count() {
 fn admin_calls_report_injected_faults() {
     let faults = Arc::new(Faults::default());
     let db = Database::from_storage(Arc::new(FaultyStore::new(Arc::new(MemStore::new()), faults.clone())));
-    faults.set(Policy::Nth { n: 0, sticky: true }, &[Site::Admin, Site::Snapshot], Fault::Io, 0);
+    faults.set(
+        Policy::Nth { n: 0, sticky: true },
+        &[Site::Admin, Site::Snapshot],
+        Fault::Io,
+        0,
+    );
     for (what, result) in [
         ("check", db.check().map(|_| ())),
         ("info", db.info().map(|_| ())),

@@ -39,7 +39,10 @@ fn refused(db: &Database, text: &str) -> Error {
     };
     assert_eq!(dump(db), before, "a refused statement changed the database: {text}");
     // Still usable.
-    let rows = db.query("MATCH (n) RETURN count(n)", &Params::new()).expect("usable").rows;
+    let rows = db
+        .query("MATCH (n) RETURN count(n)", &Params::new())
+        .expect("usable")
+        .rows;
     assert_eq!(rows.len(), 1);
     err
 }
@@ -70,9 +73,14 @@ fn malformed_statements_are_syntax_errors_with_a_position() {
         "CREATE NODE KIND X (name NOTATYPE)",
     ] {
         let e = refused(&db, text);
-        let q = e.query_error().unwrap_or_else(|| panic!("{text}: not a query error: {e:?}"));
+        let q = e
+            .query_error()
+            .unwrap_or_else(|| panic!("{text}: not a query error: {e:?}"));
         assert!(
-            matches!(q, QueryError::Syntax { .. } | QueryError::Semantic { .. } | QueryError::Unsupported { .. }),
+            matches!(
+                q,
+                QueryError::Syntax { .. } | QueryError::Semantic { .. } | QueryError::Unsupported { .. }
+            ),
             "{text}: {q:?}"
         );
         let shown = message(&e);
@@ -85,8 +93,15 @@ fn huge_inputs_are_handled() {
     let db = seeded();
     // A 2 MB string property is stored and read back whole.
     let big = "x".repeat(2 << 20);
-    db.query(&format!("CREATE (:Blob {{name: 'blob', text: '{big}'}})"), &Params::new()).expect("big literal");
-    let got = db.query("MATCH (b:Blob) RETURN size(b.text)", &Params::new()).unwrap().rows;
+    db.query(
+        &format!("CREATE (:Blob {{name: 'blob', text: '{big}'}})"),
+        &Params::new(),
+    )
+    .expect("big literal");
+    let got = db
+        .query("MATCH (b:Blob) RETURN size(b.text)", &Params::new())
+        .unwrap()
+        .rows;
     assert_eq!(got, vec![vec![Value::Int(2 << 20)]]);
     db.query("MATCH (b:Blob) DELETE b", &Params::new()).unwrap();
     // A 1 MB statement of garbage on one line, and 20,000 statements of which the last is bad.
@@ -96,7 +111,11 @@ fn huge_inputs_are_handled() {
     let mut script: String = (0..20_000).map(|i| format!("RETURN {i};\n")).collect();
     script.push_str("RETURN (;\n");
     let e = refused(&db, &script);
-    assert!(message(&e).contains("line 20001"), "{}", &message(&e)[..200.min(message(&e).len())]);
+    assert!(
+        message(&e).contains("line 20001"),
+        "{}",
+        &message(&e)[..200.min(message(&e).len())]
+    );
 }
 
 /// A rendered error shows where the problem is without echoing a whole huge line.
@@ -116,7 +135,11 @@ fn deep_nesting_in_the_text_is_refused_without_overflow() {
     for (open, close) in [("(", ")"), ("[", "]"), ("{a: ", "}"), ("NOT (", ")"), ("-(", ")")] {
         let text = format!("RETURN {}1{}", open.repeat(50_000), close.repeat(50_000));
         let e = refused(&db, &text);
-        assert!(message(&e).contains("nested too deeply"), "{open}: {}", &message(&e)[..120.min(message(&e).len())]);
+        assert!(
+            message(&e).contains("nested too deeply"),
+            "{open}: {}",
+            &message(&e)[..120.min(message(&e).len())]
+        );
     }
     // Nesting within the parser's limit but past the on-disk store's: refused at write.
     let dir = tempfile::tempdir().unwrap();
@@ -136,8 +159,14 @@ fn schema_violations_are_refused() {
         ("CREATE (:Company {name: 'C', colour: 'red'})", "colour"),
         ("MATCH (c:Company {name: 'A'}) SET c.v = 'seven'", "INTEGER"),
         ("MATCH (c:Company {name: 'A'}) REMOVE c.name", "name"),
-        ("MATCH (a:Company {name: 'A'}), (b:Company {name: 'B'}) CREATE (a)-[:OWNS {share: 'half'}]->(b)", "PERCENT"),
-        ("MATCH (d:Deposit), (a:Company {name: 'A'}) CREATE (d)-[:OWNS]->(a)", "OWNS"),
+        (
+            "MATCH (a:Company {name: 'A'}), (b:Company {name: 'B'}) CREATE (a)-[:OWNS {share: 'half'}]->(b)",
+            "PERCENT",
+        ),
+        (
+            "MATCH (d:Deposit), (a:Company {name: 'A'}) CREATE (d)-[:OWNS]->(a)",
+            "OWNS",
+        ),
         ("CREATE (:Company {name: 'C'})-[:OWNS]->(:Person {name: 'P'})", "OWNS"),
     ] {
         let e = refused(&db, text);
@@ -150,7 +179,8 @@ fn undeclared_labels_stay_schema_less() {
     // Documented behaviour (model/schema.rs): labels a schema does not declare are
     // not checked. A typo in a label is therefore accepted; RELIABILITY.md lists it.
     let db = seeded();
-    db.execute_script("CREATE (:Compnay {name: 'typo'})").expect("undeclared label accepted");
+    db.execute_script("CREATE (:Compnay {name: 'typo'})")
+        .expect("undeclared label accepted");
     assert_eq!(db.stats().unwrap().labels.get("Compnay"), Some(&1));
 }
 
@@ -177,13 +207,23 @@ fn type_and_arithmetic_errors_are_refused() {
         // Writes that fail part-way change nothing.
         ("MATCH (c:Company) SET c.v = 10 / (c.v - 1)", "division by zero"),
         ("MATCH (c:Company) SET c.v = c.v + 9223372036854775807", "overflow"),
-        ("UNWIND [1, 2, 0] AS d CREATE (:Company {name: 'n' + toString(d), v: 6 / d})", "division by zero"),
-        ("MATCH (c:Company) CREATE (:Company {name: 'copy', v: c.v - 'x'})", "cannot apply"),
+        (
+            "UNWIND [1, 2, 0] AS d CREATE (:Company {name: 'n' + toString(d), v: 6 / d})",
+            "division by zero",
+        ),
+        (
+            "MATCH (c:Company) CREATE (:Company {name: 'copy', v: c.v - 'x'})",
+            "cannot apply",
+        ),
     ] {
         let e = refused(&db, text);
         let shown = message(&e);
         assert!(shown.contains(expect), "{text}: {shown}");
-        assert!(e.query_error().is_some_and(|q| !q.is_compile_time() || expect.is_empty()), "{text}: {e:?}");
+        assert!(
+            e.query_error()
+                .is_some_and(|q| !q.is_compile_time() || expect.is_empty()),
+            "{text}: {e:?}"
+        );
     }
 }
 
@@ -199,7 +239,11 @@ fn missing_parameters_and_dangling_references_are_refused() {
     assert!(message(&e).contains("DETACH"), "{}", message(&e));
     // An unknown entity in a question suggests the closest name.
     let e = refused(&db, "who owns Bee");
-    assert!(e.query_error().is_some_and(|q| matches!(q, QueryError::UnknownEntity { .. })), "{e:?}");
+    assert!(
+        e.query_error()
+            .is_some_and(|q| matches!(q, QueryError::UnknownEntity { .. })),
+        "{e:?}"
+    );
 }
 
 #[test]
@@ -225,7 +269,10 @@ fn writes_to_a_read_only_database_are_refused() {
     assert!(matches!(e, Error::Store(StoreError::ReadOnly)), "{e:?}");
     assert_eq!(dump(&db), before);
     // Reads work.
-    assert_eq!(db.query("MATCH (n) RETURN count(n)", &Params::new()).unwrap().rows, vec![vec![Value::Int(1)]]);
+    assert_eq!(
+        db.query("MATCH (n) RETURN count(n)", &Params::new()).unwrap().rows,
+        vec![vec![Value::Int(1)]]
+    );
     // A missing database is not created in read-only mode.
     let missing = dir.path().join("nothing-here");
     assert!(Database::open_read_only(&missing).is_err());
@@ -263,7 +310,10 @@ fn a_database_locked_by_another_process_is_refused() {
     let out = BufReader::new(child.stdout.take().unwrap());
     let ready = out.lines().map_while(Result::ok).any(|l| l.contains("READY"));
     assert!(ready, "holder did not open the database");
-    for e in [Database::open(dir.path()).unwrap_err(), Database::open_read_only(dir.path()).unwrap_err()] {
+    for e in [
+        Database::open(dir.path()).unwrap_err(),
+        Database::open_read_only(dir.path()).unwrap_err(),
+    ] {
         assert!(matches!(e, Error::Store(StoreError::Locked { .. })), "{e:?}");
         assert!(e.to_string().contains("locked by another process"), "{e}");
     }
@@ -345,10 +395,19 @@ fn damage_cases() -> Vec<(String, Damage)> {
         let outcome = match Database::open(dir.path()) {
             Err(e) => {
                 let shown = e.to_string();
-                assert!(!shown.contains("TOPSECRET"), "{what}: the error shows record bytes: {shown}");
+                assert!(
+                    !shown.contains("TOPSECRET"),
+                    "{what}: the error shows record bytes: {shown}"
+                );
                 assert!(shown.len() < 1000, "{what}: a {}-byte message", shown.len());
-                assert!(!shown.chars().any(|c| c.is_control() && c != '\n'), "{what}: raw bytes in {shown:?}");
-                assert!(matches!(e, Error::Store(StoreError::Corrupt { .. } | StoreError::Io(_))), "{what}: {e:?}");
+                assert!(
+                    !shown.chars().any(|c| c.is_control() && c != '\n'),
+                    "{what}: raw bytes in {shown:?}"
+                );
+                assert!(
+                    matches!(e, Error::Store(StoreError::Corrupt { .. } | StoreError::Io(_))),
+                    "{what}: {e:?}"
+                );
                 Damage::Refused
             }
             Ok(db) => {
@@ -356,7 +415,9 @@ fn damage_cases() -> Vec<(String, Damage)> {
                 for p in &report.problems {
                     assert!(!p.contains("TOPSECRET"), "{what}: check shows record bytes: {p}");
                 }
-                let n = db.query("MATCH (c:Company) RETURN count(c)", &Params::new()).map(|o| o.rows);
+                let n = db
+                    .query("MATCH (c:Company) RETURN count(c)", &Params::new())
+                    .map(|o| o.rows);
                 if !report.problems.is_empty() {
                     Damage::Reported
                 } else if n.ok() == Some(vec![vec![Value::Int(3000)]]) {
@@ -378,15 +439,24 @@ fn damage_cases() -> Vec<(String, Damage)> {
 #[test]
 fn damaged_files_give_clear_errors_without_record_bytes() {
     let outcomes = damage_cases();
-    assert!(outcomes.iter().any(|(_, o)| *o == Damage::Refused), "no damage was ever detected");
+    assert!(
+        outcomes.iter().any(|(_, o)| *o == Damage::Refused),
+        "no damage was ever detected"
+    );
 }
 
 #[test]
 #[ignore = "known issue: damage inside sled's log can drop committed data silently (RELIABILITY.md, finding 5)"]
 fn damaged_files_never_lose_data_silently() {
-    let lost: Vec<String> =
-        damage_cases().into_iter().filter(|(_, o)| *o == Damage::SilentlyLost).map(|(w, _)| w).collect();
-    assert!(lost.is_empty(), "opened clean without committed records after: {lost:?}");
+    let lost: Vec<String> = damage_cases()
+        .into_iter()
+        .filter(|(_, o)| *o == Damage::SilentlyLost)
+        .map(|(w, _)| w)
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "opened clean without committed records after: {lost:?}"
+    );
 }
 
 // ---------------------------------------------------------------- limits
@@ -417,13 +487,37 @@ fn runaway_queries_stop_at_their_budget_and_leave_the_database_usable() {
     let db = dense(12);
     let before = dump(&db);
     let cases = [
-        ("MATCH (a), (b), (c), (d), (e) RETURN count(*)", with_limits(Some(300), None), "time limit"),
-        ("MATCH p = (a)-[*]->(b) RETURN count(p)", with_limits(Some(300), None), "time limit"),
-        ("MATCH (a)-[*]-(b) RETURN a.i, b.i", with_limits(None, Some(10_000)), "row limit"),
-        ("MATCH (a), (b), (c), (d) RETURN a.i, b.i, c.i, d.i", with_limits(None, Some(5_000)), "row limit"),
+        (
+            "MATCH (a), (b), (c), (d), (e) RETURN count(*)",
+            with_limits(Some(300), None),
+            "time limit",
+        ),
+        (
+            "MATCH p = (a)-[*]->(b) RETURN count(p)",
+            with_limits(Some(300), None),
+            "time limit",
+        ),
+        (
+            "MATCH (a)-[*]-(b) RETURN a.i, b.i",
+            with_limits(None, Some(10_000)),
+            "row limit",
+        ),
+        (
+            "MATCH (a), (b), (c), (d) RETURN a.i, b.i, c.i, d.i",
+            with_limits(None, Some(5_000)),
+            "row limit",
+        ),
         // A write that runs away is stopped and applies nothing.
-        ("MATCH (a), (b), (c) CREATE (a)-[:X]->(b)", with_limits(None, Some(1_000)), "row limit"),
-        ("MATCH p = (a)-[*]->(b) WITH a LIMIT 1000000 SET a.touched = true", with_limits(Some(300), None), "time limit"),
+        (
+            "MATCH (a), (b), (c) CREATE (a)-[:X]->(b)",
+            with_limits(None, Some(1_000)),
+            "row limit",
+        ),
+        (
+            "MATCH p = (a)-[*]->(b) WITH a LIMIT 1000000 SET a.touched = true",
+            with_limits(Some(300), None),
+            "time limit",
+        ),
     ];
     for (text, options, expect) in cases {
         let started = Instant::now();
@@ -432,7 +526,9 @@ fn runaway_queries_stop_at_their_budget_and_leave_the_database_usable() {
         assert!(message(&e).contains(expect), "{text}: {}", message(&e));
         assert!(took < Duration::from_secs(30), "{text}: took {took:?} to stop");
         assert_eq!(dump(&db), before, "{text}: a stopped statement changed the database");
-        let ok = db.query("MATCH (n:P) RETURN count(n)", &Params::new()).expect("usable after the limit");
+        let ok = db
+            .query("MATCH (n:P) RETURN count(n)", &Params::new())
+            .expect("usable after the limit");
         assert_eq!(ok.rows, vec![vec![Value::Int(12)]]);
     }
 }
@@ -443,14 +539,20 @@ fn a_running_query_can_be_cancelled_from_another_thread() {
     let cancel = CancelToken::new();
     let options = ExecOptions {
         cancel: cancel.clone(),
-        limits: Limits { timeout: None, max_rows: None, max_hops: 15 },
+        limits: Limits {
+            timeout: None,
+            max_rows: None,
+            max_hops: 15,
+        },
         ..ExecOptions::default()
     };
     let stopper = std::thread::spawn(move || {
         std::thread::sleep(Duration::from_millis(200));
         cancel.cancel();
     });
-    let e = db.query_with("MATCH p = (a)-[*]->(b) RETURN count(p)", &options).expect_err("cancelled");
+    let e = db
+        .query_with("MATCH p = (a)-[*]->(b) RETURN count(p)", &options)
+        .expect_err("cancelled");
     stopper.join().unwrap();
     assert!(matches!(e.query_error(), Some(QueryError::Cancelled)), "{e:?}");
     options.cancel.reset();
@@ -528,8 +630,15 @@ fn runaway_expressions_stop_at_the_time_limit() {
         let started = Instant::now();
         let (status, result) = in_child(text, 2 << 20);
         assert!(status.success(), "{text}: the process died ({status})");
-        assert!(result.contains("time limit") || result.contains("too large"), "{text}: {result}");
-        assert!(started.elapsed() < Duration::from_secs(20), "{text}: took {:?}", started.elapsed());
+        assert!(
+            result.contains("time limit") || result.contains("too large"),
+            "{text}: {result}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "{text}: took {:?}",
+            started.elapsed()
+        );
     }
 }
 
@@ -537,7 +646,9 @@ fn runaway_expressions_stop_at_the_time_limit() {
 
 /// File descriptors of this process that are sockets.
 fn sockets() -> Vec<String> {
-    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else { return Vec::new() };
+    let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
+        return Vec::new();
+    };
     dir.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
         .map(|p| p.display().to_string())
         .filter(|p| p.starts_with("socket:"))
@@ -553,9 +664,14 @@ fn the_library_opens_no_socket() {
     let before = sockets();
     let dir = tempfile::tempdir().unwrap();
     let db = Database::open(dir.path()).unwrap();
-    db.execute_script("CREATE (:A {name: 'a'})-[:R]->(:B {name: 'b'}); MATCH (n) RETURN n;").unwrap();
+    db.execute_script("CREATE (:A {name: 'a'})-[:R]->(:B {name: 'b'}); MATCH (n) RETURN n;")
+        .unwrap();
     db.flush().unwrap();
     let during = sockets();
     drop(db);
-    assert_eq!(during.len(), before.len(), "sockets opened by the library: {during:?} (before: {before:?})");
+    assert_eq!(
+        during.len(),
+        before.len(),
+        "sockets opened by the library: {during:?} (before: {before:?})"
+    );
 }

@@ -34,7 +34,9 @@ where
                 failure_persistence: None,
                 ..Config::default()
             };
-            TestRunner::new(config).run(&strategy, |v| test(&v)).map_err(|e| e.to_string())
+            TestRunner::new(config)
+                .run(&strategy, |v| test(&v))
+                .map_err(|e| e.to_string())
         })
         .expect("spawn");
     if let Err(message) = worker.join().expect("property thread") {
@@ -45,16 +47,132 @@ where
 // ---------------------------------------------------------------- parser
 
 const TOKENS: &[&str] = &[
-    "MATCH", "OPTIONAL", "CREATE", "MERGE", "SET", "REMOVE", "DELETE", "DETACH", "WITH", "UNWIND", "AS", "RETURN",
-    "WHERE", "ORDER BY", "SKIP", "LIMIT", "UNION", "ALL", "DISTINCT", "CITE", "SOURCE", "LINE", "NOTE", "AS OF",
-    "EXPLAIN", "PROFILE", "CASE", "WHEN", "THEN", "ELSE", "END", "AND", "OR", "XOR", "NOT", "IN", "IS NULL",
-    "STARTS WITH", "CONTAINS", "NODE KIND", "EDGE KIND", "FAMILY", "FROM", "TO", "DROP", "INDEX ON", "SHOW SCHEMA",
-    "who funds", "who owns", "path from", "conflicts", "sources of", "(", ")", "[", "]", "{", "}", "-", "->", "<-",
-    "--", ":", ",", ".", "..", "*", "|", "=", "<>", "<", ">=", "+", "/", "%", " % ", "^", ";", "\n", "n", "m", "r",
-    "p", "Company", "OWNS", "FUNDS", "name", "x", "`odd name`", "$p", "$277M", "$1.3B", "USD 18M", "EUR 4B", "15%",
-    "@2025-09", "@2026-01-30", "@1", "date('2025-09')", "0", "1", "-1", "9223372036854775807", "9223372036854775808",
-    "1e308", "0.5", "0x1F", "'text'", "\"q\"", "'unterminated", "'\\u00e9'", "'\\", "//", "/*", "*/", "count(*)",
-    "sum(", "id(", "range(1, 5)", "shortestPath(", "[x IN l | x]", "é", "日本", "\u{1F600}", "\u{0}", "\t",
+    "MATCH",
+    "OPTIONAL",
+    "CREATE",
+    "MERGE",
+    "SET",
+    "REMOVE",
+    "DELETE",
+    "DETACH",
+    "WITH",
+    "UNWIND",
+    "AS",
+    "RETURN",
+    "WHERE",
+    "ORDER BY",
+    "SKIP",
+    "LIMIT",
+    "UNION",
+    "ALL",
+    "DISTINCT",
+    "CITE",
+    "SOURCE",
+    "LINE",
+    "NOTE",
+    "AS OF",
+    "EXPLAIN",
+    "PROFILE",
+    "CASE",
+    "WHEN",
+    "THEN",
+    "ELSE",
+    "END",
+    "AND",
+    "OR",
+    "XOR",
+    "NOT",
+    "IN",
+    "IS NULL",
+    "STARTS WITH",
+    "CONTAINS",
+    "NODE KIND",
+    "EDGE KIND",
+    "FAMILY",
+    "FROM",
+    "TO",
+    "DROP",
+    "INDEX ON",
+    "SHOW SCHEMA",
+    "who funds",
+    "who owns",
+    "path from",
+    "conflicts",
+    "sources of",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "-",
+    "->",
+    "<-",
+    "--",
+    ":",
+    ",",
+    ".",
+    "..",
+    "*",
+    "|",
+    "=",
+    "<>",
+    "<",
+    ">=",
+    "+",
+    "/",
+    "%",
+    " % ",
+    "^",
+    ";",
+    "\n",
+    "n",
+    "m",
+    "r",
+    "p",
+    "Company",
+    "OWNS",
+    "FUNDS",
+    "name",
+    "x",
+    "`odd name`",
+    "$p",
+    "$277M",
+    "$1.3B",
+    "USD 18M",
+    "EUR 4B",
+    "15%",
+    "@2025-09",
+    "@2026-01-30",
+    "@1",
+    "date('2025-09')",
+    "0",
+    "1",
+    "-1",
+    "9223372036854775807",
+    "9223372036854775808",
+    "1e308",
+    "0.5",
+    "0x1F",
+    "'text'",
+    "\"q\"",
+    "'unterminated",
+    "'\\u00e9'",
+    "'\\",
+    "//",
+    "/*",
+    "*/",
+    "count(*)",
+    "sum(",
+    "id(",
+    "range(1, 5)",
+    "shortestPath(",
+    "[x IN l | x]",
+    "é",
+    "日本",
+    "\u{1F600}",
+    "\u{0}",
+    "\t",
 ];
 
 fn soup() -> impl Strategy<Value = String> {
@@ -84,31 +202,35 @@ const VALID: &[&str] = &[
 ];
 
 fn mutated() -> impl Strategy<Value = String> {
-    (0..VALID.len(), prop::collection::vec((any::<u16>(), 0u8..4, 0..TOKENS.len()), 1..6)).prop_map(|(i, edits)| {
-        let mut s = VALID[i].to_string();
-        for (at, kind, tok) in edits {
-            let mut at = usize::from(at) % (s.len() + 1);
-            while !s.is_char_boundary(at) {
-                at -= 1;
-            }
-            match kind {
-                0 => s.insert_str(at, TOKENS[tok]),
-                1 => s.truncate(at),
-                2 => {
-                    let mut end = (at + 1 + tok % 8).min(s.len());
-                    while !s.is_char_boundary(end) {
-                        end -= 1;
+    (
+        0..VALID.len(),
+        prop::collection::vec((any::<u16>(), 0u8..4, 0..TOKENS.len()), 1..6),
+    )
+        .prop_map(|(i, edits)| {
+            let mut s = VALID[i].to_string();
+            for (at, kind, tok) in edits {
+                let mut at = usize::from(at) % (s.len() + 1);
+                while !s.is_char_boundary(at) {
+                    at -= 1;
+                }
+                match kind {
+                    0 => s.insert_str(at, TOKENS[tok]),
+                    1 => s.truncate(at),
+                    2 => {
+                        let mut end = (at + 1 + tok % 8).min(s.len());
+                        while !s.is_char_boundary(end) {
+                            end -= 1;
+                        }
+                        s.replace_range(at..end, "");
                     }
-                    s.replace_range(at..end, "");
-                }
-                _ => {
-                    let (a, b) = s.split_at(at);
-                    s = format!("{b}{a}");
+                    _ => {
+                        let (a, b) = s.split_at(at);
+                        s = format!("{b}{a}");
+                    }
                 }
             }
-        }
-        s
-    })
+            s
+        })
 }
 
 fn small_limits() -> ExecOptions {
@@ -124,6 +246,7 @@ fn small_limits() -> ExecOptions {
 
 /// Parses `text`; if it parses, runs it on a small graph. Neither may panic, and
 /// every error must render with its caret.
+#[allow(clippy::ptr_arg)]
 fn parse_and_run(text: &String) -> Result<(), TestCaseError> {
     let parsed = lodestone_query::parse::parse_script(text);
     if let Err(e) = &parsed {
@@ -157,13 +280,19 @@ fn mutated_statements_parse_or_fail_cleanly() {
 
 // ---------------------------------------------------------------- execution
 
+// The runner hands each property a reference to the generated value.
+#[allow(clippy::ptr_arg)]
 fn agrees_with_naive(data: &Vec<u8>) -> Result<(), TestCaseError> {
     reliability::naive::check(data).map(|_| ()).map_err(TestCaseError::fail)
 }
 
 #[test]
 fn pattern_queries_agree_with_a_naive_evaluator() {
-    run(prop::collection::vec(any::<u8>(), 0..160), cases(1024), agrees_with_naive);
+    run(
+        prop::collection::vec(any::<u8>(), 0..160),
+        cases(1024),
+        agrees_with_naive,
+    );
 }
 
 /// Fixed inputs for the evaluator comparison: the graph shapes most likely to

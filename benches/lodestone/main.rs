@@ -11,7 +11,7 @@
 //! A query process that dies marks its current query `crashed`; the driver goes on with
 //! the remaining queries in a fresh process.
 
-use lodestone::{Database, Decimal, ExecOptions, Limits, Money, Output, PartialDate, Params, QueryError, Value};
+use lodestone::{Database, Decimal, ExecOptions, Limits, Money, Output, Params, PartialDate, QueryError, Value};
 use lodestone_cli::import::{IdType, ImportOptions, SchemaFile, Source, import};
 use serde_json::{Value as Json, json};
 use std::io::{BufRead, BufReader, Write};
@@ -21,7 +21,15 @@ use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 /// Labels that get an index on `id`: every anchored query seeks its start by `id`.
-const LABELS: [&str; 7] = ["Company", "Deal", "Deposit", "Facility", "Government", "Agency", "Material"];
+const LABELS: [&str; 7] = [
+    "Company",
+    "Deal",
+    "Deposit",
+    "Facility",
+    "Government",
+    "Agency",
+    "Material",
+];
 
 /// The workload in run order: (query name, params.json key).
 const QUERIES: [(&str, &str); 10] = [
@@ -161,7 +169,8 @@ fn drive(args: &Args) -> Result<(), BenchError> {
             .map_err(|e| BenchError::Io(format!("cannot remove {}: {e}", args.db.display())))?;
     }
     if let Some(parent) = args.db.parent() {
-        std::fs::create_dir_all(parent).map_err(|e| BenchError::Io(format!("cannot create {}: {e}", parent.display())))?;
+        std::fs::create_dir_all(parent)
+            .map_err(|e| BenchError::Io(format!("cannot create {}: {e}", parent.display())))?;
     }
     let mut doc = json!({"engine": "lodestone", "version": env!("CARGO_PKG_VERSION"), "queries": {}});
     let load = child(args, "load", &[])?

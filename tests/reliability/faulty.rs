@@ -34,7 +34,14 @@ pub enum Site {
 
 impl Site {
     /// Every site.
-    pub const ALL: [Site; 6] = [Site::Snapshot, Site::Begin, Site::Read, Site::Write, Site::Commit, Site::Admin];
+    pub const ALL: [Site; 6] = [
+        Site::Snapshot,
+        Site::Begin,
+        Site::Read,
+        Site::Write,
+        Site::Commit,
+        Site::Admin,
+    ];
 
     fn bit(self) -> u32 {
         1 << self as u32

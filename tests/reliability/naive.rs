@@ -89,7 +89,12 @@ fn gen_graph(src: &mut Src) -> Graph {
     let mut g = Graph::default();
     for _ in 0..n {
         let mask = src.byte();
-        let labels = LABELS.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, l)| *l).collect();
+        let labels = LABELS
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| mask & (1 << i) != 0)
+            .map(|(_, l)| *l)
+            .collect();
         let v = (!src.chance(40)).then(|| src.below(4) as i64);
         g.nodes.push(GNode { labels, v });
     }
@@ -274,12 +279,22 @@ fn gen_query(src: &mut Src) -> Query {
         };
         // Now and then close a cycle onto an earlier variable.
         let to = if src.chance(50) {
-            NodePat { var: src.below(nvars), label: None, v: None }
+            NodePat {
+                var: src.below(nvars),
+                label: None,
+                v: None,
+            }
         } else {
             nvars += 1;
             gen_node(src, nvars - 1)
         };
-        hops.push(Hop { dir, types, rel, range, to });
+        hops.push(Hop {
+            dir,
+            types,
+            rel,
+            range,
+            to,
+        });
     }
     let cond = src.chance(100).then(|| gen_cond(src, nvars, &rels, 0));
     let ret = match src.below(4) {
@@ -559,9 +574,20 @@ pub const BUDGET: i64 = 200_000;
 pub fn evaluate(g: &Graph, q: &Query, node_ids: &[u64], edge_ids: &[u64]) -> Option<Vec<Vec<Cell>>> {
     let nvars = 1 + q.hops.iter().map(|h| h.to.var).max().unwrap_or(0).max(q.start.var);
     let nrels = q.hops.len();
-    let mut ev = Eval { g, q, node_ids, edge_ids, rows: Vec::new(), budget: BUDGET };
+    let mut ev = Eval {
+        g,
+        q,
+        node_ids,
+        edge_ids,
+        rows: Vec::new(),
+        budget: BUDGET,
+    };
     for n in 0..g.nodes.len() {
-        let empty = Binding { nodes: vec![None; nvars], rels: vec![None; nrels], used: Vec::new() };
+        let empty = Binding {
+            nodes: vec![None; nvars],
+            rels: vec![None; nrels],
+            used: Vec::new(),
+        };
         if let Some(b) = ev.bind(&empty, &q.start, n) {
             ev.walk(0, n, b);
         }

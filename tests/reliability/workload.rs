@@ -22,7 +22,10 @@ pub fn setup_statement() -> String {
     let accounts: Vec<String> = (0..ACCOUNTS)
         .map(|i| format!("(:Account {{no: {i}, balance: {START_BALANCE}}})"))
         .collect();
-    format!("CREATE (:Counter {{name: 'counter', value: 0}}), {}", accounts.join(", "))
+    format!(
+        "CREATE (:Counter {{name: 'counter', value: 0}}), {}",
+        accounts.join(", ")
+    )
 }
 
 /// The transfer of statement `k`: from, to (never equal), amount.
@@ -95,14 +98,22 @@ fn int_map(rows: Vec<Vec<Value>>) -> BTreeMap<i64, i64> {
 /// Panics with a description of the first disagreement.
 pub fn verify(db: &Database, acked_items: i64, acked_batches: &BTreeSet<i64>) -> Verified {
     let report = db.check().expect("check runs");
-    assert!(report.problems.is_empty(), "integrity check failed: {:?}", report.problems);
+    assert!(
+        report.problems.is_empty(),
+        "integrity check failed: {:?}",
+        report.problems
+    );
     let stats = db.stats().expect("stats");
     let counter = q(db, "MATCH (c:Counter) RETURN c.value");
     let mut out = Verified::default();
     match counter.as_slice() {
         [] => {
             assert_eq!(acked_items, 0, "acknowledged statements but the counter is missing");
-            assert_eq!(stats.labels.get("Account").copied().unwrap_or(0), 0, "accounts without a counter");
+            assert_eq!(
+                stats.labels.get("Account").copied().unwrap_or(0),
+                0,
+                "accounts without a counter"
+            );
         }
         [row] => {
             out.set_up = true;
@@ -111,27 +122,48 @@ pub fn verify(db: &Database, acked_items: i64, acked_batches: &BTreeSet<i64>) ->
         many => panic!("{} counter nodes", many.len()),
     }
     let v = out.items;
-    assert!(v >= acked_items, "lost acknowledged statement: counter is {v}, {acked_items} acknowledged");
+    assert!(
+        v >= acked_items,
+        "lost acknowledged statement: counter is {v}, {acked_items} acknowledged"
+    );
     if out.set_up {
         // Items: exactly 1..=v, each once.
-        let seqs: Vec<i64> = q(db, "MATCH (i:Item) RETURN i.seq AS s ORDER BY s").iter().map(|r| int(&r[0])).collect();
-        assert!(seqs.iter().copied().eq(1..=v), "items are not exactly 1..={v}: {} found", seqs.len());
+        let seqs: Vec<i64> = q(db, "MATCH (i:Item) RETURN i.seq AS s ORDER BY s")
+            .iter()
+            .map(|r| int(&r[0]))
+            .collect();
+        assert!(
+            seqs.iter().copied().eq(1..=v),
+            "items are not exactly 1..={v}: {} found",
+            seqs.len()
+        );
         // Balances: exactly what statements 1..=v produce.
         let balances: Vec<i64> = q(db, "MATCH (a:Account) RETURN a.no AS no, a.balance AS b ORDER BY no")
             .iter()
             .map(|r| int(&r[1]))
             .collect();
-        assert_eq!(balances, expected_balances(v), "account balances do not match counter {v}");
+        assert_eq!(
+            balances,
+            expected_balances(v),
+            "account balances do not match counter {v}"
+        );
         // Adjacency: through the engine and through the store's index.
         let linked = q(db, "MATCH (:Item)-[:COUNTED_BY]->(c:Counter) RETURN count(*)");
-        assert_eq!(int(&linked[0][0]), v, "COUNTED_BY edges (query) disagree with counter {v}");
+        assert_eq!(
+            int(&linked[0][0]),
+            v,
+            "COUNTED_BY edges (query) disagree with counter {v}"
+        );
         let read = db.read().expect("read view");
         check_adjacency_and_names(read.as_ref(), v);
     }
     // Bulk batches: each whole, marks and members and edges agree.
     let marks = int_map(q(db, "MATCH (m:BulkMark) RETURN m.batch, m.size"));
     let members = int_map(q(db, "MATCH (b:Bulk) RETURN b.batch AS batch, count(*)"));
-    let linked = int_map(q(db, "MATCH (:Bulk)-[:IN_BATCH]->(m:BulkMark) RETURN m.batch AS batch, count(*)"));
+    let linked = int_map(q(
+        db,
+        "MATCH (:Bulk)-[:IN_BATCH]->(m:BulkMark) RETURN m.batch AS batch, count(*)",
+    ));
     assert_eq!(members, marks, "bulk members disagree with their marks");
     assert_eq!(linked, marks, "bulk edges disagree with their marks");
     out.batches = marks.keys().copied().collect();
@@ -144,30 +176,56 @@ fn check_adjacency_and_names(read: &dyn GraphRead, v: i64) {
     let counters = read.nodes_with_label("Counter").expect("label index");
     assert_eq!(counters.len(), 1);
     let counter = counters[0];
-    let degree = read.degree(counter, Direction::Incoming, &["COUNTED_BY"]).expect("degree");
-    assert_eq!(degree as i64, v, "counter's incoming adjacency disagrees with its value");
+    let degree = read
+        .degree(counter, Direction::Incoming, &["COUNTED_BY"])
+        .expect("degree");
+    assert_eq!(
+        degree as i64, v,
+        "counter's incoming adjacency disagrees with its value"
+    );
     let items = read.nodes_with_label("Item").expect("label index");
     assert_eq!(items.len() as i64, v, "label index disagrees with counter {v}");
     let mut by_seq: BTreeMap<i64, NodeId> = BTreeMap::new();
     for id in &items {
-        let rec = read.node(*id).expect("record reads").expect("indexed item has a record");
+        let rec = read
+            .node(*id)
+            .expect("record reads")
+            .expect("indexed item has a record");
         let seq = rec.props.get("seq").map(int).expect("item has seq");
         by_seq.insert(seq, *id);
-        assert_eq!(read.degree(*id, Direction::Outgoing, &[]).expect("degree"), 1, "item {seq} edges");
+        assert_eq!(
+            read.degree(*id, Direction::Outgoing, &[]).expect("degree"),
+            1,
+            "item {seq} edges"
+        );
     }
     // Name index: every item's name finds exactly that item.
     let keys: BTreeMap<String, Vec<NodeId>> =
-        read.name_keys().expect("name keys").into_iter().fold(BTreeMap::new(), |mut m, (k, id)| {
-            m.entry(k).or_default().push(id);
-            m
-        });
+        read.name_keys()
+            .expect("name keys")
+            .into_iter()
+            .fold(BTreeMap::new(), |mut m, (k, id)| {
+                m.entry(k).or_default().push(id);
+                m
+            });
     for (seq, id) in &by_seq {
         let key = normalize_name(&format!("item-{seq}"));
         assert_eq!(keys.get(&key), Some(&vec![*id]), "name index entry of item {seq}");
-        assert_eq!(read.lookup_name(&key).expect("lookup"), vec![*id], "name lookup of item {seq}");
+        assert_eq!(
+            read.lookup_name(&key).expect("lookup"),
+            vec![*id],
+            "name lookup of item {seq}"
+        );
     }
-    let item_keys = keys.values().flatten().filter(|id| items.binary_search(id).is_ok()).count();
-    assert_eq!(item_keys as i64, v, "name index holds entries for items that do not exist");
+    let item_keys = keys
+        .values()
+        .flatten()
+        .filter(|id| items.binary_search(id).is_ok())
+        .count();
+    assert_eq!(
+        item_keys as i64, v,
+        "name index holds entries for items that do not exist"
+    );
 }
 
 /// Every node and relationship with labels, type, endpoints and properties, one

@@ -627,12 +627,12 @@ fn return_of(x: Expr) -> Statement {
 
 #[test]
 fn random_statements_round_trip() {
-    check(500, statement, round_trip);
+    check(300, statement, round_trip);
 }
 
 #[test]
 fn random_expressions_round_trip() {
-    check(1500, expr, |x| round_trip(&return_of(x.clone())));
+    check(1000, expr, |x| round_trip(&return_of(x.clone())));
 }
 
 // ---------------------------------------------------------------- fixed corpus
