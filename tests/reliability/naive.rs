@@ -7,12 +7,14 @@
 //! ```text
 //! MATCH (x0:L {v: c})-[r0:T]->(x1)<-[:T*a..b]-(x2)-[r2]-(x0)
 //! WHERE <comparisons of x.v, r.w and constants under AND, OR, NOT, IS NULL>
+//! OPTIONAL MATCH (x1)-[r3:T]-(x3:L)
 //! RETURN id(..), .. | count(*) | DISTINCT id(..) | x.v, count(*)
 //! ```
 //!
 //! The evaluator enumerates every binding by brute force with openCypher's
 //! semantics (no relationship twice in one match, a variable-length step is a
-//! trail, three-valued logic in WHERE, an undirected self-loop matches once) and
+//! trail, three-valued logic in WHERE, an undirected self-loop matches once, an
+//! OPTIONAL MATCH without a match gives one row of nulls) and
 //! the results are compared with the engine's as multisets.
 //!
 //! Shared by the proptest in `tests/reliability_props.rs` and the cargo-fuzz
@@ -205,6 +207,8 @@ pub struct Query {
     pub hops: Vec<Hop>,
     /// WHERE, if any.
     pub cond: Option<Cond>,
+    /// `OPTIONAL MATCH (x{from})<hop>(x{new})` after the WHERE, if any.
+    pub optional: Option<(usize, Hop)>,
     /// RETURN.
     pub ret: Ret,
 }
@@ -254,56 +258,71 @@ fn gen_item(src: &mut Src, nvars: usize, rels: &[usize]) -> Item {
     }
 }
 
+fn gen_hop(src: &mut Src, index: usize, nvars: &mut usize, rels: &mut Vec<usize>, may_close: bool) -> Hop {
+    let dir = [Dir::Out, Dir::In, Dir::Both][src.below(3)];
+    let types = match src.below(4) {
+        0 => vec!["R"],
+        1 => vec!["S"],
+        2 => vec!["R", "S"],
+        _ => vec![],
+    };
+    let (rel, range) = if src.chance(70) {
+        let min = src.below(3);
+        let max = (min + src.below(3)).max(1);
+        (None, Some((min, max)))
+    } else if src.chance(200) {
+        rels.push(index);
+        (Some(index), None)
+    } else {
+        (None, None)
+    };
+    // Now and then close a cycle onto an earlier variable.
+    let to = if may_close && src.chance(50) {
+        NodePat {
+            var: src.below(*nvars),
+            label: None,
+            v: None,
+        }
+    } else {
+        *nvars += 1;
+        gen_node(src, *nvars - 1)
+    };
+    Hop {
+        dir,
+        types,
+        rel,
+        range,
+        to,
+    }
+}
+
 fn gen_query(src: &mut Src) -> Query {
     let start = gen_node(src, 0);
     let mut nvars = 1;
     let mut rels = Vec::new();
     let mut hops = Vec::new();
-    for h in 0..1 + src.below(3) {
-        let dir = [Dir::Out, Dir::In, Dir::Both][src.below(3)];
-        let types = match src.below(4) {
-            0 => vec!["R"],
-            1 => vec!["S"],
-            2 => vec!["R", "S"],
-            _ => vec![],
-        };
-        let (rel, range) = if src.chance(70) {
-            let min = src.below(3);
-            let max = (min + src.below(3)).max(1);
-            (None, Some((min, max)))
-        } else if src.chance(200) {
-            rels.push(h);
-            (Some(h), None)
-        } else {
-            (None, None)
-        };
-        // Now and then close a cycle onto an earlier variable.
-        let to = if src.chance(50) {
-            NodePat {
-                var: src.below(nvars),
-                label: None,
-                v: None,
-            }
-        } else {
-            nvars += 1;
-            gen_node(src, nvars - 1)
-        };
-        hops.push(Hop {
-            dir,
-            types,
-            rel,
-            range,
-            to,
-        });
+    let n = 1 + src.below(3);
+    for h in 0..n {
+        hops.push(gen_hop(src, h, &mut nvars, &mut rels, true));
     }
     let cond = src.chance(100).then(|| gen_cond(src, nvars, &rels, 0));
+    let optional = src.chance(70).then(|| {
+        let from = src.below(nvars);
+        (from, gen_hop(src, n, &mut nvars, &mut rels, false))
+    });
     let ret = match src.below(4) {
         0 => Ret::Count,
         1 => Ret::Group(gen_item(src, nvars, &rels)),
         2 => Ret::Distinct((0..1 + src.below(2)).map(|_| gen_item(src, nvars, &rels)).collect()),
         _ => Ret::Items((0..1 + src.below(3)).map(|_| gen_item(src, nvars, &rels)).collect()),
     };
-    Query { start, hops, cond, ret }
+    Query {
+        start,
+        hops,
+        cond,
+        optional,
+        ret,
+    }
 }
 
 // ---- text -----------------------------------------------------------------
@@ -355,27 +374,35 @@ fn items_text(items: &[Item]) -> String {
         .join(", ")
 }
 
+fn hop_text(s: &mut String, h: &Hop) {
+    s.push_str(if h.dir == Dir::In { "<-[" } else { "-[" });
+    if let Some(r) = h.rel {
+        let _ = write!(s, "r{r}");
+    }
+    if !h.types.is_empty() {
+        let _ = write!(s, ":{}", h.types.join("|"));
+    }
+    if let Some((min, max)) = h.range {
+        let _ = write!(s, "*{min}..{max}");
+    }
+    s.push_str(if h.dir == Dir::Out { "]->" } else { "]-" });
+    node_text(s, &h.to);
+}
+
 impl Query {
     /// The query in the Lodestone language.
     pub fn text(&self) -> String {
         let mut s = String::from("MATCH ");
         node_text(&mut s, &self.start);
         for h in &self.hops {
-            s.push_str(if h.dir == Dir::In { "<-[" } else { "-[" });
-            if let Some(r) = h.rel {
-                let _ = write!(s, "r{r}");
-            }
-            if !h.types.is_empty() {
-                let _ = write!(s, ":{}", h.types.join("|"));
-            }
-            if let Some((min, max)) = h.range {
-                let _ = write!(s, "*{min}..{max}");
-            }
-            s.push_str(if h.dir == Dir::Out { "]->" } else { "]-" });
-            node_text(&mut s, &h.to);
+            hop_text(&mut s, h);
         }
         if let Some(c) = &self.cond {
             let _ = write!(s, " WHERE {}", cond_text(c));
+        }
+        if let Some((from, h)) = &self.optional {
+            let _ = write!(s, " OPTIONAL MATCH (x{from})");
+            hop_text(&mut s, h);
         }
         match &self.ret {
             Ret::Items(items) => {
@@ -557,6 +584,46 @@ impl Eval<'_> {
         {
             return;
         }
+        let q = self.q;
+        let Some((from, h)) = &q.optional else {
+            self.row(b);
+            return;
+        };
+        // OPTIONAL MATCH is a clause of its own: relationships used by the first
+        // MATCH may be used again; no extension gives one row with nulls.
+        let Some(at) = b.nodes[*from] else {
+            self.row(b);
+            return;
+        };
+        let mut extended = Vec::new();
+        if h.range.is_some() {
+            let mut used = Vec::new();
+            let mut found = Vec::new();
+            self.trails(h, at, 0, &mut used, &mut found);
+            for (end, _) in found {
+                if let Some(nb) = self.bind(b, &h.to, end) {
+                    extended.push(nb);
+                }
+            }
+        } else {
+            for (e, next) in self.steps(h, at, &[]) {
+                if let Some(mut nb) = self.bind(b, &h.to, next) {
+                    if let Some(r) = h.rel {
+                        nb.rels[r] = Some(e);
+                    }
+                    extended.push(nb);
+                }
+            }
+        }
+        if extended.is_empty() {
+            self.row(b);
+        }
+        for nb in extended {
+            self.row(&nb);
+        }
+    }
+
+    fn row(&mut self, b: &Binding) {
         let row = match &self.q.ret {
             Ret::Items(items) | Ret::Distinct(items) => items.iter().map(|i| self.item(b, *i)).collect(),
             Ret::Count => vec![],
@@ -572,8 +639,16 @@ pub const BUDGET: i64 = 200_000;
 /// The expected rows of `q` on `g`, with ids as the database assigned them;
 /// `None` when the search would take more than [`BUDGET`] steps.
 pub fn evaluate(g: &Graph, q: &Query, node_ids: &[u64], edge_ids: &[u64]) -> Option<Vec<Vec<Cell>>> {
-    let nvars = 1 + q.hops.iter().map(|h| h.to.var).max().unwrap_or(0).max(q.start.var);
-    let nrels = q.hops.len();
+    let last = q.optional.iter().map(|(_, h)| h.to.var);
+    let nvars = 1 + q
+        .hops
+        .iter()
+        .map(|h| h.to.var)
+        .chain(last)
+        .max()
+        .unwrap_or(0)
+        .max(q.start.var);
+    let nrels = q.hops.len() + 1;
     let mut ev = Eval {
         g,
         q,
