@@ -214,7 +214,6 @@ fn a_read_view_pins_its_state_and_a_commit_waits_for_it() {
 /// While a long read holds its snapshot and a writer waits for it, a new reader
 /// should still get the last committed state at once.
 #[test]
-#[ignore = "known issue: a waiting writer blocks new readers behind a long read (RELIABILITY.md, finding 7)"]
 fn readers_are_not_blocked_behind_a_waiting_writer() {
     let db = Database::in_memory();
     db.execute_script("CREATE (:N {v: 1})").unwrap();

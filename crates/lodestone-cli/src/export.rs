@@ -52,6 +52,155 @@ fn io_err(path: &Path, e: impl std::fmt::Display) -> CliError {
     CliError::Data(format!("cannot write {}: {e}", path.display()))
 }
 
+/// A temporary path beside `target` in the same directory: `NAME.<tag>-<pid>`.
+fn sibling(target: &Path, tag: &str) -> CliResult<PathBuf> {
+    let name = target
+        .file_name()
+        .ok_or_else(|| CliError::Usage(format!("cannot write {}: it names no file", target.display())))?;
+    let mut name = name.to_os_string();
+    name.push(format!(".{tag}-{}", std::process::id()));
+    Ok(target.with_file_name(name))
+}
+
+/// The directory holding `path` (`.` for a bare name).
+fn parent_dir(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Makes the entries of a directory (creations, renames, removals) durable.
+fn sync_dir(dir: &Path) -> CliResult<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_err(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// A temporary file or directory that is removed when dropped, unless it was put in place.
+struct Staged {
+    path: PathBuf,
+    dir: bool,
+    kept: bool,
+}
+
+impl Staged {
+    fn new(path: PathBuf, dir: bool) -> Staged {
+        Staged { path, dir, kept: false }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.kept {
+            let _ = if self.dir {
+                std::fs::remove_dir_all(&self.path)
+            } else {
+                std::fs::remove_file(&self.path)
+            };
+        }
+    }
+}
+
+/// Writes a file so that a reader, or a crash at any moment, sees either the previous
+/// content of `path` or the complete new one: the text goes to a temporary sibling,
+/// is synced, and is renamed over `path`.
+fn write_file_atomically(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> CliResult<()> {
+    let parent = parent_dir(path);
+    std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+    let tmp = sibling(path, "tmp")?;
+    let staged = Staged::new(tmp.clone(), false);
+    write_synced(&tmp, write).map_err(|e| io_err(path, e))?;
+    commit_rename(staged, path)?;
+    sync_dir(parent)
+}
+
+/// Creates `path`, fills it with `write` and syncs it to disk.
+fn write_synced(path: &Path, write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
+    let mut w = std::io::BufWriter::new(std::fs::File::create(path)?);
+    write(&mut w)?;
+    w.flush()?;
+    let file = w.into_inner().map_err(|e| e.into_error())?;
+    file.sync_all()
+}
+
+/// Renames a staged temporary over `target`; on failure the temporary is removed.
+fn commit_rename(mut staged: Staged, target: &Path) -> CliResult<()> {
+    std::fs::rename(&staged.path, target).map_err(|e| io_err(target, e))?;
+    staged.kept = true;
+    Ok(())
+}
+
+/// Whether a file name is one that a CSV export writes.
+fn is_export_file(name: &str) -> bool {
+    ((name.starts_with("nodes-") || name.starts_with("edges-")) && name.ends_with(".csv")) || name == "schema.json"
+}
+
+/// The names of the entries of an existing directory.
+fn entry_names(dir: &Path) -> CliResult<Vec<String>> {
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(|e| io_err(dir, e))? {
+        let entry = entry.map_err(|e| io_err(dir, e))?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    Ok(names)
+}
+
+/// Puts a complete staged export directory in place of `dir`.
+///
+/// When `dir` is missing, empty or holds only files of an earlier export, the whole
+/// directory is replaced by renames, so it always holds one complete export. When it
+/// also holds other files, those stay: each export file is renamed in (`schema.json`
+/// last) and the files of the earlier export that the new one lacks are removed.
+fn commit_dir(staged: Staged, dir: &Path, names: &[String]) -> CliResult<()> {
+    let parent = parent_dir(dir);
+    let existing = match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io_err(dir, e)),
+        Ok(meta) if meta.is_dir() => Some(entry_names(dir)?),
+        Ok(_) => return Err(io_err(dir, "it exists and is not a directory")),
+    };
+    match existing {
+        None => {
+            commit_rename(staged, dir)?;
+        }
+        Some(old) if old.iter().all(|n| is_export_file(n)) => {
+            // The earlier export moves aside whole and is removed once the new one is in place.
+            let aside = sibling(dir, "old")?;
+            std::fs::rename(dir, &aside).map_err(|e| io_err(dir, e))?;
+            if let Err(e) = std::fs::rename(&staged.path, dir) {
+                let _ = std::fs::rename(&aside, dir);
+                return Err(io_err(dir, e));
+            }
+            let mut staged = staged;
+            staged.kept = true;
+            sync_dir(parent)?;
+            for name in &old {
+                let _ = std::fs::remove_file(aside.join(name));
+            }
+            let _ = std::fs::remove_dir(&aside);
+        }
+        Some(old) => {
+            let (schema, data): (Vec<&String>, Vec<&String>) = names.iter().partition(|n| *n == "schema.json");
+            for name in &data {
+                std::fs::rename(staged.path.join(name), dir.join(name)).map_err(|e| io_err(&dir.join(name), e))?;
+            }
+            for name in old.iter().filter(|n| is_export_file(n) && !names.contains(n)) {
+                std::fs::remove_file(dir.join(name)).map_err(|e| io_err(&dir.join(name), e))?;
+            }
+            for name in &schema {
+                std::fs::rename(staged.path.join(name), dir.join(name)).map_err(|e| io_err(&dir.join(name), e))?;
+            }
+            sync_dir(dir)?;
+            drop(staged);
+        }
+    }
+    sync_dir(parent)
+}
+
 /// Every node and every relationship (with its id), in id order.
 type Records = (Vec<(NodeId, NodeRecord)>, Vec<(u64, EdgeRecord)>);
 
@@ -91,25 +240,26 @@ pub fn export(db: &Database, format: ExportFormat, out: Option<&Path>, delimiter
             summary.files = write_csv_dir(dir, &nodes, &edges, &schema, &indexes, delimiter)?;
         }
         ExportFormat::Jsonl | ExportFormat::Graphml => {
-            let mut sink: Box<dyn Write> = match out {
-                Some(path) if path != Path::new("-") => {
-                    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-                        std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
-                    }
-                    summary.files.push(path.to_path_buf());
-                    Box::new(std::io::BufWriter::new(
-                        std::fs::File::create(path).map_err(|e| io_err(path, e))?,
-                    ))
+            let write_text = |w: &mut dyn Write| {
+                if format == ExportFormat::Jsonl {
+                    write_jsonl(w, &nodes, &edges)
+                } else {
+                    write_graphml(w, &nodes, &edges)
                 }
-                _ => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
             };
-            let shown = out.unwrap_or(Path::new("standard output"));
-            let text_result = if format == ExportFormat::Jsonl {
-                write_jsonl(&mut sink, &nodes, &edges)
-            } else {
-                write_graphml(&mut sink, &nodes, &edges)
-            };
-            text_result.and_then(|()| sink.flush()).map_err(|e| io_err(shown, e))?;
+            match out {
+                Some(path) if path != Path::new("-") => {
+                    write_file_atomically(path, write_text)?;
+                    summary.files.push(path.to_path_buf());
+                }
+                _ => {
+                    let mut sink = std::io::BufWriter::new(std::io::stdout().lock());
+                    let shown = Path::new("standard output");
+                    write_text(&mut sink)
+                        .and_then(|()| sink.flush())
+                        .map_err(|e| io_err(shown, e))?;
+                }
+            }
         }
     }
     Ok(summary)
@@ -276,11 +426,11 @@ fn table<'a>(rows: Vec<(Vec<String>, &'a Props, &'a [Citation])>) -> Table<'a> {
 }
 
 fn write_table(path: &Path, fixed: &[&str], t: &Table<'_>, delimiter: u8) -> CliResult<()> {
+    let file = std::fs::File::create(path).map_err(|e| io_err(path, e))?;
     let mut w = csv::WriterBuilder::new()
         .delimiter(delimiter)
         .terminator(csv::Terminator::Any(b'\n'))
-        .from_path(path)
-        .map_err(|e| io_err(path, e))?;
+        .from_writer(file);
     let mut header: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
     header.extend(t.keys.iter().map(|(k, ty)| header_field(k, *ty)));
     header.push(":CITATIONS".into());
@@ -297,18 +447,19 @@ fn write_table(path: &Path, fixed: &[&str], t: &Table<'_>, delimiter: u8) -> Cli
         });
         w.write_record(&record).map_err(|e| io_err(path, e))?;
     }
-    w.flush().map_err(|e| io_err(path, e))
+    let file = w.into_inner().map_err(|e| io_err(path, e.error()))?;
+    file.sync_all().map_err(|e| io_err(path, e))
 }
 
-fn write_csv_dir(
+/// Writes the CSV files into the fresh directory `dir`; returns their names.
+fn write_csv_files(
     dir: &Path,
     nodes: &[(NodeId, NodeRecord)],
     edges: &[(u64, EdgeRecord)],
     schema: &lodestone::Schema,
     indexes: &[(String, String)],
     delimiter: u8,
-) -> CliResult<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+) -> CliResult<Vec<String>> {
     let mut files = Vec::new();
     let array = ";";
     let mut by_labels: BTreeMap<Vec<String>, Vec<&(NodeId, NodeRecord)>> = BTreeMap::new();
@@ -335,7 +486,7 @@ fn write_csv_dir(
         };
         let path = dir.join(format!("nodes-{:03}-{name}.csv", i + 1));
         write_table(&path, &[":ID", ":LABEL"], &table(rows), delimiter)?;
-        files.push(path);
+        files.push(file_name(&path));
     }
     let mut by_type: BTreeMap<&str, Vec<&(u64, EdgeRecord)>> = BTreeMap::new();
     for e in edges {
@@ -354,16 +505,52 @@ fn write_csv_dir(
             .collect();
         let path = dir.join(format!("edges-{:03}-{}.csv", i + 1, safe_name(rel_type)));
         write_table(&path, &[":START_ID", ":END_ID", ":TYPE"], &table(rows), delimiter)?;
-        files.push(path);
+        files.push(file_name(&path));
     }
     if !schema.is_empty() || !indexes.is_empty() {
         let path = dir.join("schema.json");
         let doc = json!({"schema": schema, "indexes": indexes});
         let text = serde_json::to_string_pretty(&doc).map_err(|e| io_err(&path, e))?;
-        std::fs::write(&path, text + "\n").map_err(|e| io_err(&path, e))?;
-        files.push(path);
+        write_synced(&path, |w| w.write_all((text + "\n").as_bytes())).map_err(|e| io_err(&path, e))?;
+        files.push(file_name(&path));
     }
     Ok(files)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Writes a CSV export to the directory `dir` so that a crash at any moment leaves the
+/// previous export readable: the files are written and synced in a temporary sibling
+/// directory, which then takes the place of `dir` (see [`commit_dir`]).
+fn write_csv_dir(
+    dir: &Path,
+    nodes: &[(NodeId, NodeRecord)],
+    edges: &[(u64, EdgeRecord)],
+    schema: &lodestone::Schema,
+    indexes: &[(String, String)],
+    delimiter: u8,
+) -> CliResult<Vec<PathBuf>> {
+    // `.` or `..` name no directory entry to rename: work on the resolved path.
+    let resolved = if dir.file_name().is_none() {
+        std::fs::canonicalize(dir).map_err(|e| io_err(dir, e))?
+    } else {
+        dir.to_path_buf()
+    };
+    let parent = parent_dir(&resolved);
+    std::fs::create_dir_all(parent).map_err(|e| io_err(parent, e))?;
+    let stage = sibling(&resolved, "tmp")?;
+    // A leftover of a killed export by a process with the same id.
+    let _ = std::fs::remove_dir_all(&stage);
+    std::fs::create_dir(&stage).map_err(|e| io_err(&stage, e))?;
+    let staged = Staged::new(stage.clone(), true);
+    let names = write_csv_files(&stage, nodes, edges, schema, indexes, delimiter)?;
+    sync_dir(&stage)?;
+    commit_dir(staged, &resolved, &names)?;
+    Ok(names.iter().map(|n| dir.join(n)).collect())
 }
 
 fn xml_escape(text: &str) -> String {

@@ -421,7 +421,6 @@ fn killed_export_leaves_the_database_intact() {
 }
 
 #[test]
-#[ignore = "known issue: export writes in place, so a killed export destroys the previous file (RELIABILITY.md, finding 8)"]
 fn killed_export_keeps_the_previous_file() {
     for to_dir in [false, true] {
         let run = export_cycles(to_dir);

@@ -180,16 +180,39 @@ impl QueryError {
             .map(|s| s.lines().next().unwrap_or("").chars().count())
             .unwrap_or(1)
             .max(1);
+        let (shown, caret_at, carets) = window(text, col - 1, width);
         let gutter = line.to_string().len();
         format!(
-            "{self}\n{:>gutter$} --> line {line}, column {col}\n{:>gutter$} |\n{line} | {text}\n{:>gutter$} | {}{}",
+            "{self}\n{:>gutter$} --> line {line}, column {col}\n{:>gutter$} |\n{line} | {shown}\n{:>gutter$} | {}{}",
             "",
             "",
             "",
-            " ".repeat(col - 1),
-            "^".repeat(width),
+            " ".repeat(caret_at),
+            "^".repeat(carets),
         )
     }
+}
+
+/// Characters of the source line shown around the error column.
+const WINDOW: usize = 120;
+
+/// The part of `text` to show for an error at character `col` (0-based) spanning
+/// `width` characters: at most [`WINDOW`] characters, with `...` on each cut side,
+/// the caret position within it and the number of carets (never past the window).
+fn window(text: &str, col: usize, width: usize) -> (String, usize, usize) {
+    let len = text.chars().count();
+    if len <= WINDOW {
+        return (text.to_string(), col, width);
+    }
+    // Keep some context before the column; the rest of the window follows it.
+    let start = col.saturating_sub(WINDOW / 3).min(len.saturating_sub(WINDOW));
+    let end = (start + WINDOW).min(len);
+    let body: String = text.chars().skip(start).take(end - start).collect();
+    let lead = if start > 0 { "..." } else { "" };
+    let tail = if end < len { "..." } else { "" };
+    let caret_at = lead.len() + col.saturating_sub(start).min(end - start);
+    let carets = width.min(end.saturating_sub(col)).max(1);
+    (format!("{lead}{body}{tail}"), caret_at, carets)
 }
 
 #[cfg(test)]
@@ -207,6 +230,36 @@ mod tests {
         let shown = e.render(src);
         assert!(shown.contains("line 2, column 8"), "{shown}");
         assert!(shown.ends_with("2 | RETURN m\n  |        ^"), "{shown}");
+    }
+
+    #[test]
+    fn huge_lines_show_a_window() {
+        let src = format!("RETURN [{}", "1, ".repeat(300_000));
+        let e = QueryError::Syntax {
+            message: "expected an expression".into(),
+            span: Span::new(src.len() - 3, src.len()),
+        };
+        let shown = e.render(&src);
+        assert!(shown.len() < 400, "{} bytes", shown.len());
+        let lines: Vec<&str> = shown.lines().collect();
+        let text = lines[3];
+        let caret = lines[4];
+        assert!(text.starts_with("1 | ...1, "), "{text}");
+        assert!(!text.ends_with("..."), "{text}");
+        // The caret sits under the last characters shown.
+        let pos = caret.find('^').unwrap();
+        assert_eq!(&text[pos..pos + 2], "1,", "{text}\n{caret}");
+
+        // A span starting early on a long line: cut on the right only, carets capped.
+        let e = QueryError::Syntax {
+            message: "bad".into(),
+            span: Span::new(0, src.len()),
+        };
+        let shown = e.render(&src);
+        assert!(shown.len() < 400, "{} bytes", shown.len());
+        let lines: Vec<&str> = shown.lines().collect();
+        assert!(lines[3].starts_with("1 | RETURN [1, ") && lines[3].ends_with("..."), "{}", lines[3]);
+        assert_eq!(lines[4].matches('^').count(), WINDOW);
     }
 
     #[test]

@@ -8,10 +8,11 @@
 //! validated against the schema and applied whole.
 //!
 //! A read view holds the committed state's read lock for its lifetime, and a commit
-//! waits for open read views to end (a waiting commit also holds back new views):
-//! drop read views before committing, and do not open a second view while holding
-//! one, on the same thread. A write transaction reads through its own overlay and
-//! needs no read view.
+//! waits for open read views to end before it applies its changes, so a view never
+//! sees half a commit. A waiting commit never holds back new views: readers enter
+//! whenever no commit is being applied. Drop read views before committing on the
+//! same thread (the commit would wait for them forever). A write transaction reads
+//! through its own overlay and needs no read view.
 
 mod api;
 pub mod codec;

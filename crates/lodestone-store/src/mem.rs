@@ -1,12 +1,13 @@
 //! The in-memory backend: every record and index lives in process memory.
 
 use crate::keys::{name_keys, prop_key};
-use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta};
+use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
 use crate::topo::Topology;
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreInfo, StoreResult, WriteTxn};
 use lodestone_model::{EdgeRecord, NodeRecord, Schema};
+use parking_lot::RwLock;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::{Mutex, PoisonError, RwLock};
+use std::sync::Mutex;
 
 /// Format version reported by [`MemStore::info`]; in memory there is no file format.
 const MEM_FORMAT_VERSION: u32 = 0;
@@ -225,9 +226,7 @@ impl Backend for MemStore {
 
 impl Storage for MemStore {
     fn read(&self) -> StoreResult<Box<dyn GraphRead + '_>> {
-        Ok(Box::new(Snapshot(
-            self.state.read().unwrap_or_else(PoisonError::into_inner),
-        )))
+        Ok(Box::new(Snapshot(lock_read(&self.state))))
     }
 
     fn write(&self) -> StoreResult<Box<dyn WriteTxn + '_>> {
@@ -250,6 +249,6 @@ impl Storage for MemStore {
     }
 
     fn check(&self) -> StoreResult<CheckReport> {
-        Ok(self.state.read().unwrap_or_else(PoisonError::into_inner).check())
+        Ok(lock_read(&self.state).check())
     }
 }

@@ -12,10 +12,11 @@ use crate::keys::{name_keys, prop_key, value_key};
 use crate::topo::Topology;
 use crate::{Adjacent, GraphRead, GraphWrite, Stats, StoreError, StoreResult, WriteTxn};
 use lodestone_model::{Direction, EdgeId, EdgeRecord, NodeId, NodeRecord, Props, Schema, Value};
+use parking_lot::{RwLock, RwLockReadGuard};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::{ControlFlow, Deref};
-use std::sync::{Mutex, MutexGuard, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 /// A committed state that reads can be answered from.
 pub(crate) trait Base {
@@ -39,8 +40,13 @@ pub(crate) trait Base {
     fn next_ids(&self) -> (u64, u64);
 }
 
-fn lock_read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read().unwrap_or_else(PoisonError::into_inner)
+/// Takes a read guard that never queues behind a waiting writer: a reader enters
+/// whenever no writer holds the lock, so a long read plus a waiting commit cannot
+/// stall new readers, and a thread holding a view can wait on another reader.
+/// A writer holds the lock only while it applies a commit, so readers see whole
+/// commits only.
+pub(crate) fn lock_read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read_recursive()
 }
 
 fn index_position(indexes: &[(String, String)], label: &str, key: &str) -> Option<usize> {
@@ -1190,7 +1196,7 @@ impl<S: Backend> WriteTxn for Txn<'_, S> {
     fn commit(self: Box<Self>) -> StoreResult<()> {
         let (changes, store, writer) = (*self).into_changes()?;
         {
-            let mut state = store.state().write().unwrap_or_else(PoisonError::into_inner);
+            let mut state = store.state().write();
             store.apply(&mut state, changes)?;
         }
         let result = store.after_commit();

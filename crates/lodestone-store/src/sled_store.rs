@@ -9,17 +9,18 @@ use crate::codec::{
     encode_block, encode_bucket, encode_edge, encode_node, encode_schema, id_key, read_u32, read_u64, stable_hash,
 };
 use crate::keys::{name_keys, prop_key};
-use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta};
+use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
 use crate::topo::{Interner, Topology};
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
 use fs2::FileExt;
 use lodestone_model::{EdgeRecord, NodeId, NodeRecord, Schema};
+use parking_lot::RwLock;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions as FsOpenOptions};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError, RwLock};
 
 /// The on-disk format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -872,9 +873,7 @@ impl Backend for SledStore {
 
 impl Storage for SledStore {
     fn read(&self) -> StoreResult<Box<dyn GraphRead + '_>> {
-        Ok(Box::new(Snapshot(
-            self.state.read().unwrap_or_else(PoisonError::into_inner),
-        )))
+        Ok(Box::new(Snapshot(lock_read(&self.state))))
     }
 
     fn write(&self) -> StoreResult<Box<dyn WriteTxn + '_>> {
@@ -903,7 +902,7 @@ impl Storage for SledStore {
     }
 
     fn check(&self) -> StoreResult<CheckReport> {
-        let state = self.state.read().unwrap_or_else(PoisonError::into_inner);
+        let state = lock_read(&self.state);
         self.check_state(&state)
     }
 }

@@ -1,7 +1,7 @@
 //! Expression evaluation against a row.
 
 use super::values::{self, arith, as_node, compare, equals, kind_name, truth};
-use super::{Ctx, Flow, Row, functions, run_op};
+use super::{Ctx, Flow, Row, functions, limits, run_op};
 use crate::plan::{CExpr, CmpOp, Quant, StrOp};
 use crate::{QueryError, QueryResult};
 use lodestone_model::Value;
@@ -120,14 +120,18 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
         CExpr::List(items) => {
             let mut out = Vec::with_capacity(items.len());
             for i in items {
-                out.push(eval(i, ctx, row)?);
+                let v = eval(i, ctx, row)?;
+                limits::check_item(&v)?;
+                out.push(v);
             }
             Value::List(out)
         }
         CExpr::Map(items) => {
             let mut out = std::collections::BTreeMap::new();
             for (k, i) in items {
-                out.insert(k.clone(), eval(i, ctx, row)?);
+                let v = eval(i, ctx, row)?;
+                limits::check_item(&v)?;
+                out.insert(k.clone(), v);
             }
             Value::Map(out)
         }
@@ -213,7 +217,12 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
         CExpr::Arith(op, a, b) => {
             let x = eval(a, ctx, row)?;
             let y = eval(b, ctx, row)?;
-            arith(*op, x, y)?
+            if matches!(op, values::Arith::Add) {
+                check_add_size(&x, &y)?;
+            }
+            let v = arith(*op, x, y)?;
+            limits::check_value(&v)?;
+            v
         }
         CExpr::Cmp(op, a, b) => {
             let x = eval(a, ctx, row)?;
@@ -265,7 +274,11 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
             for a in args {
                 vals.push(eval(a, ctx, row)?);
             }
-            functions::call(*f, vals, ctx)?
+            let v = functions::call(*f, vals, ctx)?;
+            if let Value::String(s) = &v {
+                limits::check_string_len(s.len())?;
+            }
+            v
         }
         CExpr::Case {
             subject,
@@ -307,6 +320,7 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
             let mut out = Vec::with_capacity(items.len());
             let res: QueryResult<()> = (|| {
                 for item in items {
+                    ctx.tick()?;
                     row[*slot] = item;
                     if let Some(f) = filter
                         && !eval_pred(f, ctx, row)?
@@ -322,7 +336,9 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
             })();
             row[*slot] = saved;
             res?;
-            Value::List(out)
+            let v = Value::List(out);
+            limits::check_value(&v)?;
+            v
         }
         CExpr::Quant { q, slot, list, pred } => {
             let l = eval(list, ctx, row)?;
@@ -337,6 +353,7 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
             let total = items.len();
             let res: QueryResult<()> = (|| {
                 for item in items {
+                    ctx.tick()?;
                     row[*slot] = item;
                     match truth(&eval(pred, ctx, row)?)? {
                         Some(true) => trues += 1,
@@ -407,6 +424,7 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
             row[*acc] = start;
             let res: QueryResult<()> = (|| {
                 for item in items {
+                    ctx.tick()?;
                     row[*slot] = item;
                     let next = eval(step, ctx, row)?;
                     row[*acc] = next;
@@ -430,7 +448,11 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
         CExpr::PatternComp(plan, map) => {
             let mut out = Vec::new();
             run_op(plan, ctx, row, &mut |ctx, r| {
-                out.push(eval(map, ctx, r)?);
+                ctx.tick()?;
+                let v = eval(map, ctx, r)?;
+                limits::check_item(&v)?;
+                out.push(v);
+                limits::check_list_len(out.len())?;
                 Ok(Flow::Go)
             })?;
             Value::List(out)
@@ -456,6 +478,17 @@ pub(crate) fn eval(e: &CExpr, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Value
             Value::Bool(true)
         }
     })
+}
+
+/// Refuses `x + y` before building it when the string or list it makes would be too large.
+fn check_add_size(x: &Value, y: &Value) -> QueryResult<()> {
+    match (x, y) {
+        (Value::List(a), Value::List(b)) => limits::check_list_len(a.len().saturating_add(b.len())),
+        (Value::List(a), _) | (_, Value::List(a)) => limits::check_list_len(a.len().saturating_add(1)),
+        (Value::String(a), Value::String(b)) => limits::check_string_len(a.len().saturating_add(b.len())),
+        (Value::String(a), _) | (_, Value::String(a)) => limits::check_string_len(a.len()),
+        _ => Ok(()),
+    }
 }
 
 fn is_nan(v: &Value) -> bool {

@@ -330,6 +330,12 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
             let (Value::String(s), Value::String(d)) = (&a0, &args[1]) else {
                 return Err(type_error("split() expects two strings".into()));
             };
+            let parts = if d.is_empty() {
+                s.chars().count()
+            } else {
+                s.matches(d.as_str()).count().saturating_add(1)
+            };
+            super::limits::check_list_len(parts)?;
             if d.is_empty() {
                 Value::List(s.chars().map(|c| Value::String(c.to_string())).collect())
             } else {
@@ -346,6 +352,11 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
             if from.is_empty() {
                 Value::String(s.clone())
             } else {
+                if to.len() > from.len() {
+                    let hits = s.matches(from.as_str()).count();
+                    let grows = hits.saturating_mul(to.len() - from.len());
+                    super::limits::check_string_len(s.len().saturating_add(grows))?;
+                }
                 Value::String(s.replace(from.as_str(), to))
             }
         }
@@ -479,7 +490,10 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
                 ((end as i128 - start as i128) / step as i128 + 1) as u128
             };
             if count > 10_000_000 {
-                return Err(arg_error(format!("range() would produce {count} elements")));
+                return Err(arg_error(format!(
+                    "range() would produce {count} elements: the list is too large (the limit is {})",
+                    super::limits::MAX_LIST_LEN
+                )));
             }
             let mut out = Vec::with_capacity(count as usize);
             let mut cur = start as i128;

@@ -5,6 +5,7 @@
 
 pub(crate) mod eval;
 pub(crate) mod functions;
+pub(crate) mod limits;
 mod ops;
 pub(crate) mod schema;
 pub(crate) mod values;

@@ -827,7 +827,11 @@ impl Acc {
                     *m = Some(v);
                 }
             }
-            Acc::Collect(items) => items.push(v),
+            Acc::Collect(items) => {
+                super::limits::check_item(&v)?;
+                super::limits::check_list_len(items.len() + 1)?;
+                items.push(v)
+            }
             Acc::Spread(xs, _) => match v.as_f64() {
                 Some(x) if !matches!(v, Value::Percent(_)) => xs.push(x),
                 _ => {
