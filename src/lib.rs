@@ -1,1 +1,0 @@
-//! Workspace-level tests and benchmarks live in tests/ and benches/.
