@@ -120,7 +120,6 @@ fn huge_inputs_are_handled() {
 
 /// A rendered error shows where the problem is without echoing a whole huge line.
 #[test]
-#[ignore = "known issue: the caret view repeats the whole offending line (see RELIABILITY.md)"]
 fn errors_on_huge_lines_stay_short() {
     let db = seeded();
     let garbage = format!("RETURN [{}", "1, ".repeat(300_000));
@@ -446,7 +445,6 @@ fn damaged_files_give_clear_errors_without_record_bytes() {
 }
 
 #[test]
-#[ignore = "known issue: damage inside sled's log can drop committed data silently (RELIABILITY.md, finding 5)"]
 fn damaged_files_never_lose_data_silently() {
     let lost: Vec<String> = damage_cases()
         .into_iter()
@@ -605,7 +603,6 @@ fn child_process_harness_works() {
 }
 
 #[test]
-#[ignore = "known bug: values nested deeply at run time overflow the stack (RELIABILITY.md, finding 2)"]
 fn runtime_nesting_is_an_error_not_a_crash() {
     for text in [
         "RETURN reduce(acc = [], i IN range(1, 100000) | [acc]) AS s",
@@ -620,7 +617,6 @@ fn runtime_nesting_is_an_error_not_a_crash() {
 }
 
 #[test]
-#[ignore = "known bug: expressions escape the time limit and can exhaust memory (RELIABILITY.md, finding 3)"]
 fn runaway_expressions_stop_at_the_time_limit() {
     for text in [
         "RETURN size(reduce(s = 'x', i IN range(1, 40) | s + s))",

@@ -727,4 +727,64 @@ mod tests {
     fn xml_is_escaped() {
         assert_eq!(xml_escape("a<b & \"c\"\u{1}"), "a&lt;b &amp; &quot;c&quot;\\u0001");
     }
+
+    fn staged_dir(parent: &Path, files: &[&str]) -> Staged {
+        let stage = parent.join(format!("stage-{}", files.len()));
+        std::fs::create_dir(&stage).unwrap();
+        for f in files {
+            std::fs::write(stage.join(f), "new").unwrap();
+        }
+        Staged::new(stage, true)
+    }
+
+    fn names_in(dir: &Path) -> Vec<String> {
+        let mut names = entry_names(dir).unwrap();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn an_export_directory_is_replaced_whole() {
+        let home = tempfile::TempDir::new().unwrap();
+        let dir = home.path().join("out");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("nodes-002-Old.csv"), "old").unwrap();
+        std::fs::write(dir.join("schema.json"), "old").unwrap();
+        let new = ["nodes-001-A.csv".to_string()];
+        commit_dir(staged_dir(home.path(), &["nodes-001-A.csv"]), &dir, &new).unwrap();
+        assert_eq!(names_in(&dir), new);
+        assert_eq!(names_in(home.path()), ["out"]);
+    }
+
+    #[test]
+    fn other_files_in_the_directory_stay() {
+        let home = tempfile::TempDir::new().unwrap();
+        let dir = home.path().join("out");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        std::fs::write(dir.join("edges-001-OLD.csv"), "old").unwrap();
+        std::fs::write(dir.join("nodes-001-A.csv"), "old").unwrap();
+        let new = ["nodes-001-A.csv".to_string(), "schema.json".to_string()];
+        commit_dir(staged_dir(home.path(), &["nodes-001-A.csv", "schema.json"]), &dir, &new).unwrap();
+        assert_eq!(names_in(&dir), ["nodes-001-A.csv", "notes.txt", "schema.json"]);
+        assert_eq!(std::fs::read_to_string(dir.join("nodes-001-A.csv")).unwrap(), "new");
+        assert_eq!(names_in(home.path()), ["out"]);
+    }
+
+    #[test]
+    fn a_failed_file_write_leaves_the_previous_file_and_no_temporary() {
+        let home = tempfile::TempDir::new().unwrap();
+        let path = home.path().join("graph.jsonl");
+        std::fs::write(&path, "previous").unwrap();
+        let failed = write_file_atomically(&path, |w| {
+            w.write_all(b"partial")?;
+            Err(std::io::Error::other("disk full"))
+        });
+        assert!(failed.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "previous");
+        assert_eq!(names_in(home.path()), ["graph.jsonl"]);
+        write_file_atomically(&path, |w| w.write_all(b"complete")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "complete");
+        assert_eq!(names_in(home.path()), ["graph.jsonl"]);
+    }
 }

@@ -861,7 +861,13 @@ fn lode_opens_no_socket_and_reads_only_the_files_it_is_given() {
             };
             let inside_db = abs.starts_with(root.join("db")) || abs.starts_with(h.join("db"));
             let in_home = abs.starts_with(root.join("home")) || abs.starts_with(h.join("home"));
-            let is_given = given.iter().any(|g| abs.ends_with(g));
+            // An output is written to a temporary sibling `NAME.tmp-<pid>` and renamed into
+            // place; its directory is opened read-only to sync the rename.
+            let temp_of_given = given.iter().any(|g| {
+                abs.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(&format!("{g}.tmp-")))
+            });
+            let is_given = given.iter().any(|g| abs.ends_with(g)) || temp_of_given || (!write && abs == root);
             let system = ["/etc/", "/lib", "/usr/", "/proc/", "/sys/", "/dev/"]
                 .iter()
                 .any(|p| path.starts_with(p));

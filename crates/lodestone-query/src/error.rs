@@ -258,7 +258,11 @@ mod tests {
         let shown = e.render(&src);
         assert!(shown.len() < 400, "{} bytes", shown.len());
         let lines: Vec<&str> = shown.lines().collect();
-        assert!(lines[3].starts_with("1 | RETURN [1, ") && lines[3].ends_with("..."), "{}", lines[3]);
+        assert!(
+            lines[3].starts_with("1 | RETURN [1, ") && lines[3].ends_with("..."),
+            "{}",
+            lines[3]
+        );
         assert_eq!(lines[4].matches('^').count(), WINDOW);
     }
 

@@ -333,3 +333,76 @@ fn very_long_statements_are_refused_not_crashing() {
         .unwrap();
     assert_eq!(out, vec![vec![Value::Int(300)]]);
 }
+
+fn argument_error(store: &MemStore, text: &str) -> String {
+    match exec(store, text) {
+        Err(e @ QueryError::Argument { .. }) => e.to_string(),
+        other => panic!("{text}: expected an argument error, got {other:?}"),
+    }
+}
+
+#[test]
+fn runtime_nesting_is_bounded() {
+    let store = MemStore::new();
+    for text in [
+        "RETURN reduce(acc = [], i IN range(1, 100000) | [acc]) AS s",
+        "RETURN size(reduce(acc = [], i IN range(1, 100) | [acc])) AS s",
+        "WITH reduce(acc = {}, i IN range(1, 100) | {a: acc}) AS m RETURN m = m",
+        "RETURN reduce(acc = [], i IN range(1, 100) | [1] + [acc]) AS s",
+        "RETURN reduce(acc = [], i IN range(1, 100) | [x IN [1] | acc]) AS s",
+        "CREATE (:X {p: reduce(acc = [], i IN range(1, 100) | [acc])})",
+    ] {
+        let shown = argument_error(&store, text);
+        assert!(shown.contains("nested deeper than 64"), "{text}: {shown}");
+    }
+    // Nesting up to the limit is fine.
+    let out = exec(&store, "RETURN size(reduce(acc = [], i IN range(1, 63) | [acc])) AS s").unwrap();
+    assert_eq!(out.rows, vec![vec![Value::Int(1)]]);
+    let out = exec(
+        &store,
+        "UNWIND [1, 2] AS i WITH collect(reduce(acc = [], j IN range(1, 62) | [acc])) AS c RETURN size(c)",
+    )
+    .unwrap();
+    assert_eq!(out.rows, vec![vec![Value::Int(2)]]);
+    let shown = argument_error(
+        &store,
+        "UNWIND [1, 2] AS i WITH collect(reduce(acc = [], j IN range(1, 63) | [acc])) AS c RETURN size(c)",
+    );
+    assert!(shown.contains("nested deeper"), "{shown}");
+}
+
+#[test]
+fn runtime_sizes_are_bounded() {
+    let store = MemStore::new();
+    for text in [
+        "RETURN size(reduce(s = 'x', i IN range(1, 40) | s + s))",
+        "RETURN size(range(1, 50000000))",
+        "RETURN size(replace(reduce(s = 'x', i IN range(1, 20) | s + s), 'x', reduce(s = 'y', i IN range(1, 7) | s + s)))",
+    ] {
+        let shown = argument_error(&store, text);
+        assert!(shown.contains("too large"), "{text}: {shown}");
+    }
+    let out = exec(&store, "RETURN size(reduce(s = 'x', i IN range(1, 10) | s + s))").unwrap();
+    assert_eq!(out.rows, vec![vec![Value::Int(1024)]]);
+}
+
+#[test]
+fn time_budget_reaches_inside_expressions() {
+    let store = MemStore::new();
+    let opts = ExecOptions {
+        limits: Limits {
+            timeout: Some(Duration::from_millis(50)),
+            max_rows: None,
+            ..Limits::default()
+        },
+        ..ExecOptions::default()
+    };
+    for text in [
+        "RETURN [x IN range(1, 5000) | size([y IN range(1, 5000) WHERE y > x])]",
+        "RETURN reduce(n = 0, x IN range(1, 5000) | n + reduce(m = 0, y IN range(1, 5000) | m + y))",
+        "RETURN any(x IN range(1, 5000) WHERE any(y IN range(1, 5000) WHERE x < 0))",
+    ] {
+        let err = exec_with(&store, text, &opts).unwrap_err();
+        assert!(matches!(err, QueryError::TimeLimit { millis: 50 }), "{text}: {err:?}");
+    }
+}

@@ -16,6 +16,7 @@
 
 mod api;
 pub mod codec;
+mod commit_record;
 mod error;
 mod keys;
 mod mem;

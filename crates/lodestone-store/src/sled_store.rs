@@ -8,6 +8,7 @@ use crate::codec::{
     self, decode_block, decode_bucket, decode_edge, decode_edge_header, decode_node, decode_node_labels, decode_schema,
     encode_block, encode_bucket, encode_edge, encode_node, encode_schema, id_key, read_u32, read_u64, stable_hash,
 };
+use crate::commit_record::{self, CommitMark};
 use crate::keys::{name_keys, prop_key};
 use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
 use crate::topo::{Interner, Topology};
@@ -39,6 +40,8 @@ const K_MAGIC: &[u8] = b"Mmagic";
 const K_FORMAT: &[u8] = b"Mformat";
 const K_NEXT_NODE: &[u8] = b"Mnext_node";
 const K_NEXT_EDGE: &[u8] = b"Mnext_edge";
+/// Number of commits applied since creation, u64 big-endian; absent means 0.
+const K_COMMIT_SEQ: &[u8] = b"Mcommit_seq";
 const K_SCHEMA: &[u8] = b"Mschema";
 const K_INDEXES: &[u8] = b"Mindexes";
 
@@ -138,11 +141,21 @@ pub(crate) struct SledState {
     indexes: Vec<(String, String)>,
     next_node: u64,
     next_edge: u64,
+    commit_seq: u64,
     persisted_labels: usize,
     persisted_types: usize,
 }
 
 impl SledState {
+    /// The committed state's position, as the commit record stores it.
+    fn mark(&self) -> CommitMark {
+        CommitMark {
+            seq: self.commit_seq,
+            next_node: self.next_node,
+            next_edge: self.next_edge,
+        }
+    }
+
     fn labels_of(&self, ids: &[u32]) -> StoreResult<Vec<String>> {
         ids.iter()
             .map(|l| {
@@ -419,6 +432,10 @@ fn load_state(db: sled::Db, path: &Path) -> StoreResult<SledState> {
     }
     let next_node = meta_u64(&db, path, K_NEXT_NODE)?;
     let next_edge = meta_u64(&db, path, K_NEXT_EDGE)?;
+    let commit_seq = match db.get(K_COMMIT_SEQ).map_err(|e| open_err(path, e))? {
+        Some(_) => meta_u64(&db, path, K_COMMIT_SEQ)?,
+        None => 0,
+    };
     let schema = match db.get(K_SCHEMA).map_err(|e| open_err(path, e))? {
         Some(v) => decode_schema(&v).map_err(|e| corrupt(path, e.to_string()))?,
         None => return Err(corrupt(path, "schema metadata is missing")),
@@ -483,6 +500,7 @@ fn load_state(db: sled::Db, path: &Path) -> StoreResult<SledState> {
         indexes,
         next_node,
         next_edge,
+        commit_seq,
         persisted_labels: label_count,
         persisted_types: type_count,
     })
@@ -551,6 +569,26 @@ impl SledStore {
         }
         let db = open_sled(path, &sled_dir, options.cache_bytes)?;
         let state = load_state(db.clone(), path)?;
+        if let Some(durable) = commit_record::read(path)?
+            && state.mark().older_than(&durable)
+        {
+            let found = state.mark();
+            return Err(corrupt(
+                path,
+                format!(
+                    "the log lost committed transactions: the commit record `{}` says {} commits \
+                     (next node {}, next edge {}) were durable, but only {} commits (next node {}, \
+                     next edge {}) were recovered",
+                    commit_record::COMMIT_FILE,
+                    durable.seq,
+                    durable.next_node,
+                    durable.next_edge,
+                    found.seq,
+                    found.next_node,
+                    found.next_edge
+                ),
+            ));
+        }
         Ok(SledStore {
             path: path.to_path_buf(),
             db,
@@ -560,6 +598,18 @@ impl SledStore {
             read_only: options.read_only,
             _lock: lock,
         })
+    }
+
+    /// Flushes sled, then records the flushed position in the commit record. The
+    /// position is taken before the flush, so the record never claims more than sled
+    /// made durable.
+    fn flush_and_mark(&self) -> StoreResult<()> {
+        let mark = lock_read(&self.state).mark();
+        self.db.flush().map_err(io)?;
+        if !self.read_only {
+            commit_record::write(&self.path, &mark)?;
+        }
+        Ok(())
     }
 
     /// Where the database lives.
@@ -752,6 +802,8 @@ impl Backend for SledStore {
         }
         batch.insert(K_NEXT_NODE, &c.next_node.to_be_bytes());
         batch.insert(K_NEXT_EDGE, &c.next_edge.to_be_bytes());
+        let commit_seq = state.commit_seq.saturating_add(1);
+        batch.insert(K_COMMIT_SEQ, &commit_seq.to_be_bytes());
         // Records, grouped into their blocks.
         let mut node_blocks = BlockEdits::new();
         let mut buckets: BTreeMap<BucketId, BucketEdit> = BTreeMap::new();
@@ -860,12 +912,13 @@ impl Backend for SledStore {
         }
         state.next_node = state.next_node.max(c.next_node);
         state.next_edge = state.next_edge.max(c.next_edge);
+        state.commit_seq = commit_seq;
         Ok(())
     }
 
     fn after_commit(&self) -> StoreResult<()> {
         if self.immediate.load(Ordering::SeqCst) {
-            self.db.flush().map_err(io)?;
+            self.flush_and_mark()?;
         }
         Ok(())
     }
@@ -889,7 +942,7 @@ impl Storage for SledStore {
     }
 
     fn flush(&self) -> StoreResult<()> {
-        self.db.flush().map(|_| ()).map_err(io)
+        self.flush_and_mark()
     }
 
     fn info(&self) -> StoreResult<StoreInfo> {
@@ -909,7 +962,7 @@ impl Storage for SledStore {
 
 impl Drop for SledStore {
     fn drop(&mut self) {
-        if let Err(e) = self.db.flush() {
+        if let Err(e) = self.flush_and_mark() {
             tracing::warn!("flushing {} on close failed: {e}", self.path.display());
         }
     }

@@ -169,3 +169,25 @@ fn damaged_record_is_reported_by_open() {
     }
     assert!(matches!(SledStore::open(dir.path()), Err(StoreError::Corrupt { .. })));
 }
+
+#[test]
+fn an_older_log_than_the_commit_record_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = tempfile::tempdir().unwrap();
+    make_db(dir.path(), 10);
+    copy_dir(dir.path(), old.path());
+    make_db(dir.path(), 10);
+    // The older log with the newer commit record: committed data is missing.
+    std::fs::copy(dir.path().join("COMMIT"), old.path().join("COMMIT")).unwrap();
+    let before = std::fs::read(old.path().join("sled").join("db")).unwrap();
+    match SledStore::open(old.path()) {
+        Err(StoreError::Corrupt { reason, .. }) => {
+            assert!(reason.contains("lost committed transactions"), "{reason}")
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+    assert_eq!(std::fs::read(old.path().join("sled").join("db")).unwrap(), before);
+    // The intact database opens with both commits.
+    let store = SledStore::open(dir.path()).unwrap();
+    assert_eq!(store.read().unwrap().stats().unwrap().nodes, 20);
+}
