@@ -235,7 +235,7 @@ pub fn run(background: &[Step], scenario: &Scenario, env: &Env) -> Outcome {
 pub fn error_line(e: &Error) -> String {
     let kind = match e {
         Error::Store(_) => "Store".to_string(),
-        Error::Query { error, .. } => match error {
+        Error::Query { error, .. } => match error.as_ref() {
             QueryError::Semantic { code, .. } => format!("Semantic/{code}"),
             other => variant_name(other).to_string(),
         },
@@ -512,7 +512,7 @@ impl State<'_> {
         let (variant, compile_time, code) = match e {
             Error::Store(_) => ("Store", false, None),
             Error::Query { error, .. } => {
-                let code = match error {
+                let code = match error.as_ref() {
                     QueryError::Semantic { code, .. } => Some(*code),
                     _ => None,
                 };
@@ -521,11 +521,10 @@ impl State<'_> {
         };
         let store_error = match e {
             Error::Store(s) => Some(s),
-            Error::Query {
-                error: QueryError::Store(s),
-                ..
-            } => Some(s),
-            Error::Query { .. } => None,
+            Error::Query { error, .. } => match error.as_ref() {
+                QueryError::Store(s) => Some(s),
+                _ => None,
+            },
         };
         let kind_ok = match expectation.kind.as_str() {
             "SyntaxError" | "SemanticError" => {

@@ -51,8 +51,8 @@ pub enum Error {
     /// A statement failed to parse, plan or run; nothing of it was applied.
     #[error("{error}")]
     Query {
-        /// The failure.
-        error: QueryError,
+        /// The failure (boxed: errors are rare and results stay small).
+        error: Box<QueryError>,
         /// The text the error's span points into.
         text: String,
         /// 1-based number of the failing statement in its script.
@@ -77,7 +77,7 @@ impl Error {
     /// The query error, if this is one.
     pub fn query_error(&self) -> Option<&QueryError> {
         match self {
-            Error::Query { error, .. } => Some(error),
+            Error::Query { error, .. } => Some(error.as_ref()),
             Error::Store(_) => None,
         }
     }
@@ -146,7 +146,7 @@ impl Database {
     /// Runs one statement with explicit options (parameters, limits, cancellation).
     pub fn query_with(&self, text: &str, options: &ExecOptions) -> Result<Output> {
         let fail = |error| Error::Query {
-            error,
+            error: Box::new(error),
             text: text.to_string(),
             statement: 1,
             committed: 0,
@@ -184,7 +184,7 @@ impl Database {
         mut each: impl FnMut(Span, Result<Output>) -> Result<()>,
     ) -> Result<()> {
         let statements = lodestone_query::parse::parse_script(text).map_err(|error| Error::Query {
-            error,
+            error: Box::new(error),
             text: text.to_string(),
             statement: 1,
             committed: 0,
@@ -192,7 +192,7 @@ impl Database {
         let mut committed = 0;
         for (index, (statement, span)) in statements.iter().enumerate() {
             let result = lodestone_query::run(self.store.as_ref(), statement, options).map_err(|error| Error::Query {
-                error,
+                error: Box::new(error),
                 text: text.to_string(),
                 statement: index + 1,
                 committed,
