@@ -363,9 +363,13 @@ fn export_cycles(to_dir: bool) -> ExportRun {
             vec![(String::new(), std::fs::read(p).unwrap_or_default())]
         }
     };
-    let started = Instant::now();
-    assert!(export(h).status().unwrap().success());
-    let full_run = started.elapsed();
+    // Time two full exports and keep the quicker: the first one runs on a cold cache.
+    let mut full_run = Duration::MAX;
+    for _ in 0..2 {
+        let started = Instant::now();
+        assert!(export(h).status().unwrap().success());
+        full_run = full_run.min(started.elapsed());
+    }
     let complete = snapshot(&target);
     let mut run = ExportRun {
         cycles,
