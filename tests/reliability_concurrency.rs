@@ -268,7 +268,6 @@ fn public_types_are_send_and_sync_where_documented() {
 /// Readers whose queries overlap all the time must not keep a writer out forever:
 /// each commit gets in within a bounded time.
 #[test]
-#[ignore = "known issue: readers that always overlap starve a commit (RELIABILITY.md, finding 9)"]
 fn overlapping_readers_do_not_starve_the_writer() {
     let db = Database::in_memory();
     db.execute_script("UNWIND range(1, 150) AS i CREATE (:P {i: i})")

@@ -22,6 +22,7 @@ mod keys;
 mod mem;
 mod overlay;
 mod sled_store;
+mod state_lock;
 mod topo;
 
 pub use api::{Adjacent, CheckReport, Durability, GraphRead, GraphWrite, Stats, Storage, StoreInfo, WriteTxn};

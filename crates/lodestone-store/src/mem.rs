@@ -2,10 +2,10 @@
 
 use crate::keys::{name_keys, prop_key};
 use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
+use crate::state_lock::StateLock;
 use crate::topo::Topology;
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreInfo, StoreResult, WriteTxn};
 use lodestone_model::{EdgeRecord, NodeRecord, Schema};
-use parking_lot::RwLock;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Mutex;
 
@@ -192,7 +192,7 @@ impl MemState {
 /// atomic commits validated against the schema, name and property indexes.
 #[derive(Debug, Default)]
 pub struct MemStore {
-    state: RwLock<MemState>,
+    state: StateLock<MemState>,
     writer: Mutex<()>,
 }
 
@@ -206,7 +206,7 @@ impl MemStore {
 impl Backend for MemStore {
     type State = MemState;
 
-    fn state(&self) -> &RwLock<MemState> {
+    fn state(&self) -> &StateLock<MemState> {
         &self.state
     }
 

@@ -9,10 +9,10 @@
 //! verify every candidate against the current record, so stale entries are harmless.
 
 use crate::keys::{name_keys, prop_key, value_key};
+use crate::state_lock::{StateLock, StateReadGuard};
 use crate::topo::Topology;
 use crate::{Adjacent, GraphRead, GraphWrite, Stats, StoreError, StoreResult, WriteTxn};
 use lodestone_model::{Direction, EdgeId, EdgeRecord, NodeId, NodeRecord, Props, Schema, Value};
-use parking_lot::{RwLock, RwLockReadGuard};
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::{ControlFlow, Deref};
@@ -40,13 +40,11 @@ pub(crate) trait Base {
     fn next_ids(&self) -> (u64, u64);
 }
 
-/// Takes a read guard that never queues behind a waiting writer: a reader enters
-/// whenever no writer holds the lock, so a long read plus a waiting commit cannot
-/// stall new readers, and a thread holding a view can wait on another reader.
+/// Takes a read guard on the committed state (see [`StateLock`] for when it waits).
 /// A writer holds the lock only while it applies a commit, so readers see whole
 /// commits only.
-pub(crate) fn lock_read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read_recursive()
+pub(crate) fn lock_read<T>(lock: &StateLock<T>) -> StateReadGuard<'_, T> {
+    lock.read()
 }
 
 fn index_position(indexes: &[(String, String)], label: &str, key: &str) -> Option<usize> {
@@ -401,7 +399,7 @@ pub(crate) trait Backend: Sync {
     /// The committed state.
     type State: Base;
     /// The lock around the committed state.
-    fn state(&self) -> &RwLock<Self::State>;
+    fn state(&self) -> &StateLock<Self::State>;
     /// The single-writer lock.
     fn writer(&self) -> &Mutex<()>;
     /// Applies a validated change set: the state is unchanged when this fails.
@@ -413,7 +411,7 @@ pub(crate) trait Backend: Sync {
 /// The write transaction shared by both backends.
 pub(crate) struct Txn<'a, S: Backend> {
     store: &'a S,
-    base: RwLockReadGuard<'a, S::State>,
+    base: StateReadGuard<'a, S::State>,
     ov: Overlay,
     // Declared last so the writer lock is released after the state guard.
     _writer: MutexGuard<'a, ()>,

@@ -11,11 +11,11 @@ use crate::codec::{
 use crate::commit_record::{self, CommitMark};
 use crate::keys::{name_keys, prop_key};
 use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
+use crate::state_lock::StateLock;
 use crate::topo::{Interner, Topology};
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
 use fs2::FileExt;
 use lodestone_model::{EdgeRecord, NodeId, NodeRecord, Schema};
-use parking_lot::RwLock;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions as FsOpenOptions};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -283,7 +283,7 @@ struct BucketEdit {
 pub struct SledStore {
     path: PathBuf,
     db: sled::Db,
-    state: RwLock<SledState>,
+    state: StateLock<SledState>,
     writer: Mutex<()>,
     immediate: AtomicBool,
     read_only: bool,
@@ -592,7 +592,7 @@ impl SledStore {
         Ok(SledStore {
             path: path.to_path_buf(),
             db,
-            state: RwLock::new(state),
+            state: StateLock::new(state),
             writer: Mutex::new(()),
             immediate: AtomicBool::new(options.durability == Durability::Immediate),
             read_only: options.read_only,
@@ -757,7 +757,7 @@ impl SledStore {
 impl Backend for SledStore {
     type State = SledState;
 
-    fn state(&self) -> &RwLock<SledState> {
+    fn state(&self) -> &StateLock<SledState> {
         &self.state
     }
 
