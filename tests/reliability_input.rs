@@ -9,7 +9,7 @@
 
 mod reliability;
 
-use lodestone::{CancelToken, Database, Error, ExecOptions, Limits, Params, QueryError, StoreError, Value};
+use lodestone::{CancelToken, Database, Error, ExecOptions, Limits, NodeRecord, Params, QueryError, StoreError, Value};
 use reliability::workload::dump;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -94,16 +94,17 @@ fn huge_inputs_are_handled() {
     // A 2 MB string property is stored and read back whole.
     let big = "x".repeat(2 << 20);
     db.query(
-        &format!("CREATE (:Blob {{name: 'blob', text: '{big}'}})"),
+        &format!("CREATE (:Company {{name: 'blob', ticker: '{big}'}})"),
         &Params::new(),
     )
     .expect("big literal");
     let got = db
-        .query("MATCH (b:Blob) RETURN size(b.text)", &Params::new())
+        .query("MATCH (b:Company {name: 'blob'}) RETURN size(b.ticker)", &Params::new())
         .unwrap()
         .rows;
     assert_eq!(got, vec![vec![Value::Int(2 << 20)]]);
-    db.query("MATCH (b:Blob) DELETE b", &Params::new()).unwrap();
+    db.query("MATCH (b:Company {name: 'blob'}) DELETE b", &Params::new())
+        .unwrap();
     // A 1 MB statement of garbage on one line, and 20,000 statements of which the last is bad.
     let garbage = "MATCH (n) WHERE n.v = ".to_string() + &"(1 +".repeat(250_000);
     let e = refused(&db, &garbage);
@@ -174,13 +175,40 @@ fn schema_violations_are_refused() {
 }
 
 #[test]
-fn undeclared_labels_stay_schema_less() {
-    // Documented behaviour (model/schema.rs): labels a schema does not declare are
-    // not checked. A typo in a label is therefore accepted; RELIABILITY.md lists it.
+fn unknown_labels_under_a_declared_schema_are_refused() {
+    // Declared kinds close the vocabulary: a typo in a label or type is refused
+    // before running, with the span of the name and the closest declared name.
     let db = seeded();
-    db.execute_script("CREATE (:Compnay {name: 'typo'})")
-        .expect("undeclared label accepted");
-    assert_eq!(db.stats().unwrap().labels.get("Compnay"), Some(&1));
+    for (text, expect) in [
+        ("CREATE (:Compnay {name: 'typo'})", "unknown label :Compnay"),
+        ("CREATE (:Compnay {name: 'typo'})", "did you mean Company?"),
+        ("MATCH (c:Compnay) RETURN c", "unknown label :Compnay"),
+        ("MATCH (c:Company) SET c:Depost", "did you mean Deposit?"),
+        ("MERGE (:Person {name: 'P'})", "unknown label :Person"),
+        (
+            "MATCH (a:Company {name: 'A'}), (b:Company {name: 'B'}) CREATE (a)-[:OWN]->(b)",
+            "did you mean OWNS?",
+        ),
+        ("MATCH (a)-[:FUNDS]->(b) RETURN b", "unknown relationship type :FUNDS"),
+    ] {
+        let e = refused(&db, text);
+        let m = message(&e);
+        assert!(m.contains(expect), "{text}: {m}");
+        assert!(m.contains('^'), "{text}: no caret in {m}");
+    }
+    // The store refuses the same writes when they do not come from a query.
+    let e = db
+        .write(|txn| {
+            let rec = NodeRecord {
+                labels: vec!["Compnay".into()],
+                ..NodeRecord::default()
+            };
+            txn.create_node(rec)?;
+            Ok(())
+        })
+        .expect_err("the store accepted an undeclared label");
+    assert!(message(&e).contains("unknown label :Compnay"), "{}", message(&e));
+    assert_eq!(db.stats().unwrap().labels.get("Compnay"), None);
 }
 
 #[test]
@@ -627,8 +655,10 @@ fn runaway_expressions_stop_at_the_time_limit() {
             result.contains("time limit") || result.contains("too large"),
             "{text}: {result}"
         );
+        // A guard against a limit checked only at the end (such a query ran for
+        // minutes), not a speed measurement: the bound is loose for loaded machines.
         assert!(
-            started.elapsed() < Duration::from_secs(20),
+            started.elapsed() < Duration::from_secs(120),
             "{text}: took {:?}",
             started.elapsed()
         );

@@ -130,7 +130,8 @@ pub struct EdgeKind {
     pub family: Option<Family>,
 }
 
-/// The optional typed schema of a database. Labels and types it does not declare stay schema-less.
+/// The optional typed schema of a database. Declared node kinds close the set of labels
+/// that writes may use, and declared edge kinds the set of relationship types.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Schema {
     /// Declared node kinds by label.
@@ -142,6 +143,26 @@ pub struct Schema {
 /// A write that breaks the declared schema.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SchemaViolation {
+    /// A node label the declared schema does not name.
+    #[error("unknown label :{label}: the schema declares {declared}{hint}")]
+    UnknownLabel {
+        /// The label written.
+        label: String,
+        /// The declared labels, comma-separated.
+        declared: String,
+        /// "; did you mean X?" when a declared label is close, else empty.
+        hint: String,
+    },
+    /// A relationship type the declared schema does not name.
+    #[error("unknown relationship type :{rel_type}: the schema declares {declared}{hint}")]
+    UnknownType {
+        /// The type written.
+        rel_type: String,
+        /// The declared types, comma-separated.
+        declared: String,
+        /// "; did you mean X?" when a declared type is close, else empty.
+        hint: String,
+    },
     /// A required property is missing.
     #[error("{kind} requires property `{property}` of type {expected}")]
     MissingProperty {
@@ -232,7 +253,52 @@ fn check_props(kind: &str, decls: &[PropertyDecl], props: &Props) -> Result<(), 
     Ok(())
 }
 
+/// The closest declared name to `word`, as "; did you mean X?", or an empty string.
+fn hint<'a>(word: &str, declared: impl Iterator<Item = &'a String>) -> String {
+    let lower = word.to_lowercase();
+    declared
+        .map(|d| (crate::similarity(&lower, &d.to_lowercase()), d))
+        .filter(|(score, _)| *score >= 0.6)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, d)| format!("; did you mean {d}?"))
+        .unwrap_or_default()
+}
+
 impl Schema {
+    /// Whether a schema declares node kinds, so that node labels form a closed set.
+    pub fn closes_labels(&self) -> bool {
+        !self.nodes.is_empty()
+    }
+
+    /// Whether a schema declares edge kinds, so that relationship types form a closed set.
+    pub fn closes_types(&self) -> bool {
+        !self.edges.is_empty()
+    }
+
+    /// Refuses a label that a schema with declared node kinds does not name.
+    pub fn check_label(&self, label: &str) -> Result<(), SchemaViolation> {
+        if !self.closes_labels() || self.nodes.contains_key(label) {
+            return Ok(());
+        }
+        Err(SchemaViolation::UnknownLabel {
+            label: label.to_string(),
+            declared: self.nodes.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
+            hint: hint(label, self.nodes.keys()),
+        })
+    }
+
+    /// Refuses a relationship type that a schema with declared edge kinds does not name.
+    pub fn check_type(&self, rel_type: &str) -> Result<(), SchemaViolation> {
+        if !self.closes_types() || self.edges.contains_key(rel_type) {
+            return Ok(());
+        }
+        Err(SchemaViolation::UnknownType {
+            rel_type: rel_type.to_string(),
+            declared: self.edges.keys().map(String::as_str).collect::<Vec<_>>().join(", "),
+            hint: hint(rel_type, self.edges.keys()),
+        })
+    }
+
     /// Whether nothing is declared.
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty() && self.edges.is_empty()

@@ -17,6 +17,7 @@ pub mod parse;
 mod plan;
 pub mod question;
 mod translate;
+mod vocabulary;
 
 #[cfg(test)]
 mod tests;
@@ -200,6 +201,7 @@ fn as_of_date(ctx: &mut Ctx, compiled: &CompiledQuery) -> QueryResult<Option<Par
 
 fn execute_query(graph: Graph<'_>, q: &Query, options: &ExecOptions, mode: Mode) -> QueryResult<Output> {
     let t0 = Instant::now();
+    vocabulary::check(read_of(&graph), q)?;
     let compiled = {
         let mut c = Compiler::new(read_of(&graph), &options.params, options.limits.max_hops);
         c.compile_query(q)?

@@ -608,11 +608,23 @@ impl<'a, S: Backend> Txn<'a, S> {
             let _ = id;
             Ok(())
         };
+        // Declared kinds close the vocabulary for new writes; labels and types that
+        // existing elements already carry stay readable and writable.
         for rec in self.ov.new_nodes.iter().flatten() {
+            for label in &rec.labels {
+                schema.check_label(label)?;
+            }
             schema.check_node(rec)?;
         }
-        for rec in self.ov.upd_nodes.values() {
+        for (id, rec) in &self.ov.upd_nodes {
+            let before = self.b().topo().label_names(*id).unwrap_or_default();
+            for label in rec.labels.iter().filter(|l| !before.contains(l)) {
+                schema.check_label(label)?;
+            }
             schema.check_node(rec)?;
+        }
+        for rec in self.ov.new_edges.iter().flatten() {
+            schema.check_type(&rec.rel_type)?;
         }
         let mut checked: HashSet<u64> = HashSet::new();
         for (i, rec) in self.ov.new_edges.iter().enumerate() {
