@@ -21,6 +21,7 @@ mod error;
 mod keys;
 mod mem;
 mod overlay;
+mod sled_handle;
 mod sled_store;
 mod state_lock;
 mod topo;

@@ -11,6 +11,7 @@ use crate::codec::{
 use crate::commit_record::{self, CommitMark};
 use crate::keys::{name_keys, prop_key};
 use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
+use crate::sled_handle::SledHandle;
 use crate::state_lock::StateLock;
 use crate::topo::{Interner, Topology};
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
@@ -135,7 +136,7 @@ impl Default for OpenOptions {
 }
 
 pub(crate) struct SledState {
-    db: sled::Db,
+    db: SledHandle,
     topo: Topology,
     schema: Schema,
     indexes: Vec<(String, String)>,
@@ -282,7 +283,7 @@ struct BucketEdit {
 /// the process many threads may read while one writes.
 pub struct SledStore {
     path: PathBuf,
-    db: sled::Db,
+    db: SledHandle,
     state: StateLock<SledState>,
     writer: Mutex<()>,
     immediate: AtomicBool,
@@ -318,6 +319,8 @@ fn corrupt(path: &Path, reason: impl Into<String>) -> StoreError {
 enum SledOpenError {
     /// Its own file lock is still held (released handles of this process linger).
     Busy,
+    /// The operating system failed a read or write (EIO, ENOSPC, EACCES ...).
+    Os(String),
     /// Anything else, in words.
     Failed(String),
 }
@@ -331,6 +334,8 @@ fn open_sled_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db, SledOpenErro
     match catch_unwind(AssertUnwindSafe(|| config.open())) {
         Ok(Ok(db)) => Ok(db),
         Ok(Err(e)) if e.to_string().contains("could not acquire lock") => Err(SledOpenError::Busy),
+        // An error the operating system reported is not damage to the files.
+        Ok(Err(sled::Error::Io(e))) if e.raw_os_error().is_some() => Err(SledOpenError::Os(e.to_string())),
         Ok(Err(e)) => Err(SledOpenError::Failed(e.to_string())),
         Err(_) => Err(SledOpenError::Failed(
             "the storage engine failed while reading its files".into(),
@@ -340,12 +345,13 @@ fn open_sled_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db, SledOpenErro
 
 /// Opens sled. Our own lock file is already held, so a busy sled lock can only be a
 /// handle this process dropped but sled has not yet released: wait for it a while.
-fn open_sled(path: &Path, dir: &Path, cache_bytes: u64) -> StoreResult<sled::Db> {
+fn open_sled(path: &Path, dir: &Path, cache_bytes: u64) -> StoreResult<SledHandle> {
     for _ in 0..500 {
         match open_sled_once(dir, cache_bytes) {
-            Ok(db) => return Ok(db),
+            Ok(db) => return Ok(SledHandle::new(db)),
             Err(SledOpenError::Busy) => std::thread::sleep(std::time::Duration::from_millis(10)),
             Err(SledOpenError::Failed(reason)) => return Err(corrupt(path, reason)),
+            Err(SledOpenError::Os(reason)) => return Err(StoreError::Io(format!("{}: {reason}", path.display()))),
         }
     }
     Err(StoreError::Locked {
@@ -410,7 +416,7 @@ fn meta_u64(db: &sled::Db, path: &Path, key: &[u8]) -> StoreResult<u64> {
 
 /// Reads metadata and rebuilds the in-memory topology from the node records and
 /// outgoing adjacency keys.
-fn load_state(db: sled::Db, path: &Path) -> StoreResult<SledState> {
+fn load_state(db: SledHandle, path: &Path) -> StoreResult<SledState> {
     match db.get(K_MAGIC).map_err(|e| open_err(path, e))? {
         Some(m) if m.as_ref() == MAGIC => {}
         _ => return Err(corrupt(path, "not a Lodestone database (no identifying metadata)")),
