@@ -17,6 +17,7 @@
  * with STICKY every later one) fails with that errno without touching the file.
  *
  * PF_REPORT=path: at exit, write the number of events seen.
+ * PF_TRACE=1: print each event (number, call, file, offset, length) to stderr.
  * Renames and directory updates are taken as durable at once.
  */
 #define _GNU_SOURCE
@@ -58,6 +59,7 @@ static int fail_errno = EIO;
 static int fail_sticky;
 static int keep_prefix;
 static uint64_t seed = 1;
+static int trace;
 
 struct undo {
     char path[512];
@@ -91,6 +93,7 @@ __attribute__((constructor)) static void pf_init(void) {
     fail_sticky = (int)env_long("PF_FAIL_STICKY", 0);
     keep_prefix = (int)env_long("PF_KEEP_PREFIX", 0);
     seed = (uint64_t)env_long("PF_SEED", 1) * 0x9E3779B97F4A7C15ull + 1;
+    trace = (int)env_long("PF_TRACE", 0);
 }
 
 __attribute__((destructor)) static void pf_report(void) {
@@ -177,8 +180,9 @@ static void power_loss(void) {
 }
 
 /* Counts an event on a tracked file; returns -1 (errno set) when it must fail. */
-static int event(void) {
+static int event_at(const char *call, const char *path, long long off, long long len) {
     events++;
+    if (trace) fprintf(stderr, "pf %ld %s %s %lld %lld\n", events, call, path, off, len);
     if (crash_at > 0 && events == crash_at) power_loss();
     if (fail_at > 0 && (events == fail_at || (fail_sticky && events > fail_at))) {
         errno = fail_errno;
@@ -192,7 +196,7 @@ ssize_t pwrite64(int fd, const void *buf, size_t len, off_t off) {
     if (!tracked(fd, path, sizeof path)) return real_pwrite64(fd, buf, len, off);
     pthread_mutex_lock(&mu);
     ssize_t r = -1;
-    if (event() == 0) {
+    if (event_at("pwrite", path, off, len) == 0) {
         save(path, fd, off, len);
         r = real_pwrite64(fd, buf, len, off);
     }
@@ -209,7 +213,7 @@ ssize_t write(int fd, const void *buf, size_t len) {
     if (!tracked(fd, path, sizeof path)) return real_write(fd, buf, len);
     pthread_mutex_lock(&mu);
     ssize_t r = -1;
-    if (event() == 0) {
+    if (event_at("write", path, lseek(fd, 0, SEEK_CUR), len) == 0) {
         off_t off = lseek(fd, 0, SEEK_CUR);
         if (off >= 0) save(path, fd, off, len);
         r = real_write(fd, buf, len);
@@ -225,7 +229,7 @@ static int sync_common(int fd, fsync_fn real) {
     if (!tracked(fd, path, sizeof path)) return real(fd);
     pthread_mutex_lock(&mu);
     int r = -1;
-    if (event() == 0) {
+    if (event_at(real == real_fsync ? "fsync" : "fdatasync", path, 0, 0) == 0) {
         r = real(fd);
         if (r == 0) durable(path, 0, 0);
     }
@@ -243,7 +247,7 @@ int sync_file_range(int fd, off_t off, off_t len, unsigned int flags) {
     if (!tracked(fd, path, sizeof path)) return real_sync_file_range(fd, off, len, flags);
     pthread_mutex_lock(&mu);
     int r = -1;
-    if (event() == 0) {
+    if (event_at("sync_file_range", path, off, len) == 0) {
         r = real_sync_file_range(fd, off, len, flags);
         /* SYNC_FILE_RANGE_WAIT_AFTER (4): the range's data has reached the disk. */
         if (r == 0 && (flags & 4)) durable(path, off, len);
@@ -259,7 +263,7 @@ int ftruncate64(int fd, off_t size) {
     if (!tracked(fd, path, sizeof path)) return real_ftruncate64(fd, size);
     pthread_mutex_lock(&mu);
     int r = -1;
-    if (event() == 0) {
+    if (event_at("ftruncate", path, size, 0) == 0) {
         struct stat st;
         if (fstat(fd, &st) == 0) save(path, fd, size, st.st_size > size ? (size_t)(st.st_size - size) : 0);
         r = real_ftruncate64(fd, size);

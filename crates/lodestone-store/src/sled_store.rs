@@ -346,6 +346,7 @@ fn open_sled_once(dir: &Path, cache_bytes: u64) -> Result<sled::Db, SledOpenErro
 /// Opens sled. Our own lock file is already held, so a busy sled lock can only be a
 /// handle this process dropped but sled has not yet released: wait for it a while.
 fn open_sled(path: &Path, dir: &Path, cache_bytes: u64) -> StoreResult<SledHandle> {
+    remove_unfinished_sled_snapshots(dir)?;
     for _ in 0..500 {
         match open_sled_once(dir, cache_bytes) {
             Ok(db) => return Ok(SledHandle::new(db)),
@@ -357,6 +358,27 @@ fn open_sled(path: &Path, dir: &Path, cache_bytes: u64) -> StoreResult<SledHandl
     Err(StoreError::Locked {
         path: path.to_path_buf(),
     })
+}
+
+/// Removes snapshot files sled left half-written (`snap.*.generating`). sled renames a
+/// snapshot into place only once it is whole and synced, and the log it summarizes
+/// stays, so such a file holds nothing the database needs; but sled's recovery would
+/// pick it as the newest snapshot and refuse to open. Crashes and I/O errors while
+/// sled writes a snapshot (it does so at every open) leave them behind.
+fn remove_unfinished_sled_snapshots(dir: &Path) -> StoreResult<()> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(StoreError::Io(format!("{}: {e}", dir.display()))),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            fs::remove_file(entry.path()).map_err(|e| StoreError::Io(format!("{}: {e}", entry.path().display())))?;
+        }
+    }
+    Ok(())
 }
 
 /// Creates an empty database in a side directory and renames it into place, so a
