@@ -4,7 +4,8 @@
 //! `cargo bench --bench storage` runs at 100K nodes (~5 edges per node);
 //! `LODESTONE_BENCH_LARGE=1 cargo bench --bench storage` at 1M nodes. Before the
 //! criterion measurements it prints one-shot figures: load time, open time and the
-//! resident memory of a fresh process right after open.
+//! resident memory of a fresh process right after open, with the topology snapshot
+//! and without it (rebuilt from the records).
 
 use criterion::{BenchmarkId, Criterion};
 use lodestone_model::{Direction, EdgeRecord, NodeId, NodeRecord, Props, Value};
@@ -108,7 +109,12 @@ fn open_child(dir: &Path) {
     let took = t.elapsed();
     let stats = store.read().expect("read").stats().expect("stats");
     println!(
-        "open: {:.3} s, resident memory after open: {:.0} MB ({} nodes, {} edges)",
+        "open ({}): {:.3} s, resident memory after open: {:.0} MB ({} nodes, {} edges)",
+        if store.topology_from_snapshot() {
+            "topology snapshot"
+        } else {
+            "topology rebuilt from records"
+        },
         took.as_secs_f64(),
         rss_mb(),
         stats.nodes,
@@ -134,7 +140,12 @@ fn main() {
     );
     let size = dir_size(&db);
     println!("size on disk: {:.0} MB", size as f64 / 1e6);
-    for _ in 0..3 {
+    // Three opens from the topology snapshot written at close, then one without it
+    // (that open rebuilds the topology and writes the snapshot again at close).
+    for round in 0..4 {
+        if round == 3 {
+            let _ = std::fs::remove_file(db.join("TOPOLOGY"));
+        }
         let out = Command::new(std::env::current_exe().expect("exe"))
             .env(OPEN_CHILD_ENV, &db)
             .output()

@@ -4,6 +4,7 @@ use crate::StoreResult;
 use lodestone_model::{Direction, EdgeId, EdgeRecord, NodeId, NodeRecord, Schema, Value};
 use std::collections::BTreeMap;
 use std::ops::ControlFlow;
+use std::sync::Arc;
 
 /// One adjacent edge seen from a node: the edge and the node at its other end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -76,6 +77,30 @@ pub trait GraphRead {
     fn schema(&self) -> StoreResult<Schema>;
     /// Counts of nodes and edges, per label and type.
     fn stats(&self) -> StoreResult<Stats>;
+
+    /// The node's record, shared: a backend that caches decoded records hands out
+    /// its cached copy without cloning the properties.
+    fn node_shared(&self, id: NodeId) -> StoreResult<Option<Arc<NodeRecord>>> {
+        Ok(self.node(id)?.map(Arc::new))
+    }
+    /// The edge's record, shared (see [`GraphRead::node_shared`]).
+    fn edge_shared(&self, id: EdgeId) -> StoreResult<Option<Arc<EdgeRecord>>> {
+        Ok(self.edge(id)?.map(Arc::new))
+    }
+    /// One property of a node: `None` when the node or the property is absent.
+    fn node_property(&self, id: NodeId, key: &str) -> StoreResult<Option<Value>> {
+        Ok(self.node_shared(id)?.and_then(|r| r.props.get(key).cloned()))
+    }
+    /// One property of an edge: `None` when the edge or the property is absent.
+    fn edge_property(&self, id: EdgeId, key: &str) -> StoreResult<Option<Value>> {
+        Ok(self.edge_shared(id)?.and_then(|r| r.props.get(key).cloned()))
+    }
+    /// Whether the node exists and carries every label in `labels` (from the
+    /// in-memory index, no record decode).
+    fn has_labels(&self, id: NodeId, labels: &[&str]) -> StoreResult<bool> {
+        let have = self.labels(id)?;
+        Ok(self.has_node(id) && labels.iter().all(|l| have.iter().any(|h| h == l)))
+    }
 }
 
 /// Changes inside a write transaction. Nothing is visible to other readers until commit.

@@ -501,6 +501,30 @@ pub fn decode_block(bytes: &[u8]) -> StoreResult<Vec<(u8, &[u8])>> {
     Ok(entries)
 }
 
+/// The record bytes at `slot` in a block, without splitting the whole block: the
+/// entries before it are checked as [`decode_block`] checks them, the rest skipped.
+pub fn block_record(bytes: &[u8], slot: u8) -> StoreResult<Option<&[u8]>> {
+    let mut r = raw_reader("block", bytes)?;
+    let n = r.count()?;
+    let mut last: Option<u8> = None;
+    for _ in 0..n {
+        let s = r.byte()?;
+        if last.is_some_and(|l| l >= s) {
+            return Err(r.err("block slots out of order"));
+        }
+        last = Some(s);
+        let len = r.count()?;
+        let rec = r.take(len)?;
+        if s == slot {
+            return Ok(Some(rec));
+        }
+        if s > slot {
+            return Ok(None);
+        }
+    }
+    Ok(None)
+}
+
 /// Encodes an index bucket: `(key bytes, node id)` entries, sorted and unique.
 pub fn encode_bucket(entries: &[(Vec<u8>, u64)]) -> Vec<u8> {
     let mut out = Vec::with_capacity(2 + entries.iter().map(|(k, _)| k.len() + 6).sum::<usize>());

@@ -15,14 +15,17 @@
 //! through its own overlay and needs no read view.
 
 mod api;
+mod cache;
 pub mod codec;
 mod commit_record;
 mod error;
 mod keys;
 mod mem;
 mod overlay;
+mod redo;
 mod sled_handle;
 mod sled_store;
+mod snapshot;
 mod state_lock;
 mod topo;
 

@@ -16,7 +16,7 @@ use lodestone_model::{Direction, EdgeId, EdgeRecord, NodeId, NodeRecord, Props, 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::{ControlFlow, Deref};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 /// A committed state that reads can be answered from.
 pub(crate) trait Base {
@@ -30,6 +30,14 @@ pub(crate) trait Base {
     fn node_record(&self, id: u64) -> StoreResult<Option<NodeRecord>>;
     /// An edge's record.
     fn edge_record(&self, id: u64) -> StoreResult<Option<EdgeRecord>>;
+    /// A node's record, shared (a caching backend returns its cached copy).
+    fn node_arc(&self, id: u64) -> StoreResult<Option<Arc<NodeRecord>>> {
+        Ok(self.node_record(id)?.map(Arc::new))
+    }
+    /// An edge's record, shared (a caching backend returns its cached copy).
+    fn edge_arc(&self, id: u64) -> StoreResult<Option<Arc<EdgeRecord>>> {
+        Ok(self.edge_record(id)?.map(Arc::new))
+    }
     /// Nodes under a normalized name key, ascending.
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>>;
     /// Every name key with its node.
@@ -152,6 +160,19 @@ where
 
     fn stats(&self) -> StoreResult<Stats> {
         Ok(stats_of(self.0.topo()))
+    }
+
+    fn node_shared(&self, id: NodeId) -> StoreResult<Option<Arc<NodeRecord>>> {
+        self.0.node_arc(id.0)
+    }
+
+    fn edge_shared(&self, id: EdgeId) -> StoreResult<Option<Arc<EdgeRecord>>> {
+        self.0.edge_arc(id.0)
+    }
+
+    fn has_labels(&self, id: NodeId, labels: &[&str]) -> StoreResult<bool> {
+        let topo = self.0.topo();
+        Ok(topo.has_node(id.0) && labels.iter().all(|l| topo.node_has_label(id.0, l)))
     }
 }
 

@@ -4,14 +4,18 @@
 //! One tree lets a whole transaction go to disk in a single atomic `apply_batch`.
 //! See `docs/format.md` for every key and value layout.
 
+use crate::cache::{Cached, RecordCache};
 use crate::codec::{
-    self, decode_block, decode_bucket, decode_edge, decode_edge_header, decode_node, decode_node_labels, decode_schema,
-    encode_block, encode_bucket, encode_edge, encode_node, encode_schema, id_key, read_u32, read_u64, stable_hash,
+    self, block_record, decode_block, decode_bucket, decode_edge, decode_edge_header, decode_node, decode_node_labels,
+    decode_schema, encode_block, encode_bucket, encode_edge, encode_node, encode_schema, id_key, read_u32, read_u64,
+    stable_hash,
 };
 use crate::commit_record::{self, CommitMark};
 use crate::keys::{name_keys, prop_key};
 use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
+use crate::redo::{self, RecordingBatch, RedoLog, RedoRecord};
 use crate::sled_handle::SledHandle;
+use crate::snapshot::{self, Skip, Tag};
 use crate::state_lock::StateLock;
 use crate::topo::{Interner, Topology};
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
@@ -21,8 +25,8 @@ use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions as FsOpenOptions};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The on-disk format version this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
@@ -123,6 +127,8 @@ pub struct OpenOptions {
     pub durability: Durability,
     /// Bytes of sled's page cache.
     pub cache_bytes: u64,
+    /// Decoded records kept in memory for repeated reads (0 turns the cache off).
+    pub record_cache: usize,
 }
 
 impl Default for OpenOptions {
@@ -131,6 +137,7 @@ impl Default for OpenOptions {
             read_only: false,
             durability: Durability::Immediate,
             cache_bytes: 256 << 20,
+            record_cache: 1 << 16,
         }
     }
 }
@@ -145,9 +152,22 @@ pub(crate) struct SledState {
     commit_seq: u64,
     persisted_labels: usize,
     persisted_types: usize,
+    /// Decoded committed records; a commit removes the records it writes.
+    cache: RecordCache,
 }
 
 impl SledState {
+    /// The committed state's position, as a topology snapshot is tagged with it.
+    fn tag(&self) -> Tag {
+        Tag {
+            seq: self.commit_seq,
+            next_node: self.next_node,
+            next_edge: self.next_edge,
+            labels: self.topo.labels.len() as u32,
+            types: self.topo.types.len() as u32,
+        }
+    }
+
     /// The committed state's position, as the commit record stores it.
     fn mark(&self) -> CommitMark {
         CommitMark {
@@ -173,15 +193,17 @@ impl SledState {
     }
 
     /// The raw record bytes of `id` from the blocks under `prefix`.
-    fn record(&self, prefix: u8, id: u64) -> StoreResult<Option<Vec<u8>>> {
+    fn record(&self, prefix: u8, id: u64) -> StoreResult<Option<sled::IVec>> {
         let (block, slot) = block_of(id);
         let Some(bytes) = self.db.get(block_key(prefix, block)).map_err(io)? else {
             return Ok(None);
         };
-        Ok(decode_block(&bytes)?
-            .into_iter()
-            .find(|(s, _)| *s == slot)
-            .map(|(_, r)| r.to_vec()))
+        // Locate the record, then share sled's buffer instead of copying it.
+        let Some(rec) = block_record(&bytes, slot)? else {
+            return Ok(None);
+        };
+        let start = rec.as_ptr() as usize - bytes.as_ptr() as usize;
+        Ok(Some(bytes.subslice(start, rec.len())))
     }
 
     /// Node ids under `key` in the bucket stored at `bucket_key`, ascending.
@@ -211,18 +233,41 @@ impl Base for SledState {
     }
 
     fn node_record(&self, id: u64) -> StoreResult<Option<NodeRecord>> {
+        Ok(self.node_arc(id)?.map(Arc::unwrap_or_clone))
+    }
+
+    fn edge_record(&self, id: u64) -> StoreResult<Option<EdgeRecord>> {
+        Ok(self.edge_arc(id)?.map(Arc::unwrap_or_clone))
+    }
+
+    fn node_arc(&self, id: u64) -> StoreResult<Option<Arc<NodeRecord>>> {
+        if let Some(Cached::Node(rec)) = self.cache.get(P_NODE, id) {
+            return Ok(Some(rec));
+        }
+        // Absent nodes have no record; the topology knows without a disk read.
+        if !self.topo.has_node(id) {
+            return Ok(None);
+        }
         let Some(bytes) = self.record(P_NODE, id)? else {
             return Ok(None);
         };
         let (labels, props, citations) = decode_node(&bytes)?;
-        Ok(Some(NodeRecord {
+        let rec = Arc::new(NodeRecord {
             labels: self.labels_of(&labels)?,
             props,
             citations,
-        }))
+        });
+        self.cache.put(P_NODE, id, Cached::Node(rec.clone()));
+        Ok(Some(rec))
     }
 
-    fn edge_record(&self, id: u64) -> StoreResult<Option<EdgeRecord>> {
+    fn edge_arc(&self, id: u64) -> StoreResult<Option<Arc<EdgeRecord>>> {
+        if let Some(Cached::Edge(rec)) = self.cache.get(P_EDGE, id) {
+            return Ok(Some(rec));
+        }
+        if self.topo.edge(id).is_none() {
+            return Ok(None);
+        }
         let Some(bytes) = self.record(P_EDGE, id)? else {
             return Ok(None);
         };
@@ -233,13 +278,15 @@ impl Base for SledState {
                 reason: format!("unknown type id {ty}"),
             });
         }
-        Ok(Some(EdgeRecord {
+        let rec = Arc::new(EdgeRecord {
             rel_type: self.topo.types.name(ty).to_string(),
             start: NodeId(start),
             end: NodeId(end),
             props,
             citations,
-        }))
+        });
+        self.cache.put(P_EDGE, id, Cached::Edge(rec.clone()));
+        Ok(Some(rec))
     }
 
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>> {
@@ -286,10 +333,25 @@ pub struct SledStore {
     db: SledHandle,
     state: StateLock<SledState>,
     writer: Mutex<()>,
+    /// Serializes writing the commit record and the topology snapshot: both go
+    /// through a side file that a second writer would rename away.
+    marking: Mutex<()>,
+    /// The redo log (`REDO`); `None` when read-only.
+    redo: Mutex<Option<RedoLog>>,
+    /// The last commit's record, applied but not yet in the redo log; `None` after
+    /// a commit too large to log.
+    pending: Mutex<Option<RedoRecord>>,
     immediate: AtomicBool,
+    /// The commit sequence number the `TOPOLOGY` file describes, or [`NO_SNAPSHOT`].
+    snapshot_seq: AtomicU64,
+    /// Whether opening loaded the topology from the snapshot.
+    from_snapshot: bool,
     read_only: bool,
     _lock: File,
 }
+
+/// [`SledStore::snapshot_seq`] when no current topology snapshot is on disk.
+const NO_SNAPSHOT: u64 = u64::MAX;
 
 impl std::fmt::Debug for SledStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -358,6 +420,44 @@ fn open_sled(path: &Path, dir: &Path, cache_bytes: u64) -> StoreResult<SledHandl
     Err(StoreError::Locked {
         path: path.to_path_buf(),
     })
+}
+
+/// Size past which the redo log is folded into a sled flush.
+const REDO_LIMIT: u64 = 64 << 20;
+
+/// Applies the redo records sled lost, in order, onto what it recovered, and flushes.
+/// Returns whether sled held every record by itself. Records must follow on from
+/// the recovered commit without a gap; replay stops at a gap, and the commit record
+/// check after loading then refuses the database if it is still short.
+fn replay_redo(db: &SledHandle, path: &Path, records: &[RedoRecord]) -> StoreResult<bool> {
+    let Some(last) = records.last() else {
+        return Ok(true);
+    };
+    let recovered = match db.get(K_COMMIT_SEQ).map_err(|e| open_err(path, e))? {
+        Some(_) => meta_u64(db, path, K_COMMIT_SEQ)?,
+        None => 0,
+    };
+    if recovered >= last.seq {
+        return Ok(true);
+    }
+    let mut at = recovered;
+    for record in records.iter().skip_while(|r| r.seq <= recovered) {
+        if record.seq != at + 1 {
+            tracing::warn!("{}: the redo log has a gap after commit {at}", path.display());
+            break;
+        }
+        db.apply_batch(redo::batch_of(record)).map_err(io)?;
+        at = record.seq;
+    }
+    if at > recovered {
+        db.flush().map_err(io)?;
+        tracing::info!(
+            "{}: replayed commits {}..={at} from the redo log",
+            path.display(),
+            recovered + 1
+        );
+    }
+    Ok(false)
 }
 
 /// Removes snapshot files sled left half-written (`snap.*.generating`). sled renames a
@@ -438,7 +538,7 @@ fn meta_u64(db: &sled::Db, path: &Path, key: &[u8]) -> StoreResult<u64> {
 
 /// Reads metadata and rebuilds the in-memory topology from the node records and
 /// outgoing adjacency keys.
-fn load_state(db: SledHandle, path: &Path) -> StoreResult<SledState> {
+fn load_state(db: SledHandle, path: &Path) -> StoreResult<(SledState, bool)> {
     match db.get(K_MAGIC).map_err(|e| open_err(path, e))? {
         Some(m) if m.as_ref() == MAGIC => {}
         _ => return Err(corrupt(path, "not a Lodestone database (no identifying metadata)")),
@@ -472,11 +572,40 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<SledState> {
         Some(v) => codec::decode_meta("indexes", &v).map_err(|e| corrupt(path, e.to_string()))?,
         None => return Err(corrupt(path, "index metadata is missing")),
     };
+    let labels = load_interner(&db, path, P_LABEL, "label")?;
+    let types = load_interner(&db, path, P_TYPE, "type")?;
+    let label_count = labels.len();
+    let type_count = types.len();
+    let state = |topo: Topology| SledState {
+        db: db.clone(),
+        topo,
+        schema: schema.clone(),
+        indexes: indexes.clone(),
+        next_node,
+        next_edge,
+        commit_seq,
+        persisted_labels: label_count,
+        persisted_types: type_count,
+        cache: RecordCache::new(0),
+    };
+    let tag = Tag {
+        seq: commit_seq,
+        next_node,
+        next_edge,
+        labels: label_count as u32,
+        types: type_count as u32,
+    };
+    match snapshot::read(path, &tag) {
+        Ok(parts) => match Topology::from_parts(labels.clone(), types.clone(), parts) {
+            Some(topo) => return Ok((state(topo), true)),
+            None => tracing::info!("{}: topology snapshot is inconsistent; rebuilding", path.display()),
+        },
+        Err(Skip::Missing) => {}
+        Err(why) => tracing::info!("{}: topology snapshot not used ({why:?}); rebuilding", path.display()),
+    }
     let mut topo = Topology::default();
-    topo.labels = load_interner(&db, path, P_LABEL, "label")?;
-    topo.types = load_interner(&db, path, P_TYPE, "type")?;
-    let label_count = topo.labels.len();
-    let type_count = topo.types.len();
+    topo.labels = labels;
+    topo.types = types;
     let block_id = |k: &[u8], what: &str| -> StoreResult<u64> {
         match (k.len(), read_u64(&k[1..])) {
             (9, Some(b)) => Ok(b),
@@ -499,10 +628,10 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<SledState> {
             topo.set_node(id, &labels);
         }
     }
-    // Every stored edge takes at least a few bytes on disk: size the list once,
+    // Every stored edge takes at least a few bytes on disk: size the table once,
     // without trusting the next-id metadata alone.
     let disk_bound = db.size_on_disk().unwrap_or(0) / 4;
-    let mut all = Vec::with_capacity(usize::try_from(next_edge.min(disk_bound)).unwrap_or(0));
+    topo.reserve_edges(usize::try_from(next_edge.min(disk_bound)).unwrap_or(0));
     for kv in db.scan_prefix([P_EDGE]) {
         let (k, v) = kv.map_err(|e| open_err(path, e))?;
         let block = block_id(&k, "edge")?;
@@ -513,25 +642,14 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<SledState> {
             if id >= next_edge || u64::from(slot) >= 1 << BLOCK_BITS || ty as usize >= type_count {
                 return Err(corrupt(path, format!("edge {id} refers to a missing type")));
             }
-            all.push((id, ty, start, end));
+            topo.load_edge(id, ty, start, end);
         }
     }
-    if let Err(id) = topo.build_edges(&all) {
+    if let Err(id) = topo.finish_edges() {
         return Err(corrupt(path, format!("edge {id} refers to a missing node")));
     }
-    drop(all);
     topo.shrink();
-    Ok(SledState {
-        db,
-        topo,
-        schema,
-        indexes,
-        next_node,
-        next_edge,
-        commit_seq,
-        persisted_labels: label_count,
-        persisted_types: type_count,
-    })
+    Ok((state(topo), false))
 }
 
 impl SledStore {
@@ -596,7 +714,11 @@ impl SledStore {
             create_database(path, options.cache_bytes)?;
         }
         let db = open_sled(path, &sled_dir, options.cache_bytes)?;
-        let state = load_state(db.clone(), path)?;
+        let records = redo::read(path)?;
+        let sled_had_all = replay_redo(&db, path, &records)?;
+        let (mut state, from_snapshot) = load_state(db.clone(), path)?;
+        state.cache = RecordCache::new(options.record_cache);
+        let snapshot_seq = if from_snapshot { state.commit_seq } else { NO_SNAPSHOT };
         if let Some(durable) = commit_record::read(path)?
             && state.mark().older_than(&durable)
         {
@@ -617,27 +739,110 @@ impl SledStore {
                 ),
             ));
         }
+        let redo = if options.read_only {
+            None
+        } else {
+            let mut log = RedoLog::open(path)?;
+            // Records stay until an open finds sled holding them by itself: commits
+            // replayed into sled are as exposed to its recovery as any new write.
+            if sled_had_all && !records.is_empty() {
+                log.clear()?;
+            }
+            Some(log)
+        };
         Ok(SledStore {
             path: path.to_path_buf(),
             db,
             state: StateLock::new(state),
             writer: Mutex::new(()),
+            marking: Mutex::new(()),
+            redo: Mutex::new(redo),
+            pending: Mutex::new(None),
             immediate: AtomicBool::new(options.durability == Durability::Immediate),
+            snapshot_seq: AtomicU64::new(snapshot_seq),
+            from_snapshot,
             read_only: options.read_only,
             _lock: lock,
         })
+    }
+
+    /// Appends a commit's record to the redo log, synced when `sync`. Past
+    /// [`REDO_LIMIT`] bytes the log is folded into a sled flush.
+    fn append_redo(&self, record: &RedoRecord, sync: bool) -> StoreResult<()> {
+        let mut redo = self.redo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(log) = redo.as_mut() else {
+            return self.flush_and_mark();
+        };
+        log.append(record, sync)?;
+        if log.len()? > REDO_LIMIT {
+            drop(redo);
+            return self.fold_redo();
+        }
+        Ok(())
+    }
+
+    /// Flushes sled and marks it, then empties the redo log. Commits made since the
+    /// last open then rest on sled's flush alone (RELIABILITY.md, finding 10).
+    fn fold_redo(&self) -> StoreResult<()> {
+        let mut redo = self.redo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.flush_and_mark()?;
+        match redo.as_mut() {
+            Some(log) => log.clear(),
+            None => Ok(()),
+        }
+    }
+
+    /// Syncs the redo log: every commit made so far is durable after this.
+    fn sync_redo(&self) -> StoreResult<()> {
+        match self
+            .redo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_mut()
+        {
+            Some(log) => log.sync(),
+            None => Ok(()),
+        }
     }
 
     /// Flushes sled, then records the flushed position in the commit record. The
     /// position is taken before the flush, so the record never claims more than sled
     /// made durable.
     fn flush_and_mark(&self) -> StoreResult<()> {
+        let _marking = self.marking.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mark = lock_read(&self.state).mark();
         self.db.flush().map_err(io)?;
         if !self.read_only {
             commit_record::write(&self.path, &mark)?;
         }
         Ok(())
+    }
+
+    /// Writes the topology snapshot (`TOPOLOGY`) for the committed state unless
+    /// the file already describes it, so the next open can skip the rebuild. The
+    /// state is flushed first and stays locked against commits meanwhile, so the
+    /// snapshot never describes a state that is not durable. Read-only stores write
+    /// nothing.
+    pub fn write_topology_snapshot(&self) -> StoreResult<()> {
+        if self.read_only {
+            return Ok(());
+        }
+        let _marking = self.marking.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let state = lock_read(&self.state);
+        if self.snapshot_seq.load(Ordering::SeqCst) == state.commit_seq {
+            return Ok(());
+        }
+        self.db.flush().map_err(io)?;
+        snapshot::write(&self.path, &state.topo, &state.tag())
+            .map_err(|e| StoreError::Io(format!("{}: {e}", self.path.join(snapshot::SNAPSHOT_FILE).display())))?;
+        self.snapshot_seq.store(state.commit_seq, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Whether opening loaded the topology from a current snapshot (`TOPOLOGY`)
+    /// instead of rebuilding it from the records.
+    pub fn topology_from_snapshot(&self) -> bool {
+        self.from_snapshot
     }
 
     /// Where the database lives.
@@ -794,7 +999,8 @@ impl Backend for SledStore {
     }
 
     fn apply(&self, state: &mut SledState, c: ChangeSet) -> StoreResult<()> {
-        let mut batch = sled::Batch::default();
+        // Commits are logged in the redo log; sled is flushed only for oversized ones.
+        let mut batch = RecordingBatch::new(if self.read_only { 0 } else { REDO_LIMIT });
         // Intern new labels and types first: records store their ids.
         for n in c.node_deltas() {
             if let Some(rec) = n.new {
@@ -814,10 +1020,10 @@ impl Backend for SledStore {
             .enumerate()
             .skip(state.persisted_labels)
         {
-            batch.insert(&interned_key(P_LABEL, i as u32), name.as_bytes());
+            batch.insert(interned_key(P_LABEL, i as u32), name.as_bytes());
         }
         for (i, name) in state.topo.types.names().iter().enumerate().skip(state.persisted_types) {
-            batch.insert(&interned_key(P_TYPE, i as u32), name.as_bytes());
+            batch.insert(interned_key(P_TYPE, i as u32), name.as_bytes());
         }
         let mut indexes = state.indexes.clone();
         let first_new = indexes.len();
@@ -828,10 +1034,10 @@ impl Backend for SledStore {
         if let Some(schema) = &c.schema {
             batch.insert(K_SCHEMA, encode_schema(schema)?);
         }
-        batch.insert(K_NEXT_NODE, &c.next_node.to_be_bytes());
-        batch.insert(K_NEXT_EDGE, &c.next_edge.to_be_bytes());
+        batch.insert(K_NEXT_NODE, c.next_node.to_be_bytes());
+        batch.insert(K_NEXT_EDGE, c.next_edge.to_be_bytes());
         let commit_seq = state.commit_seq.saturating_add(1);
-        batch.insert(K_COMMIT_SEQ, &commit_seq.to_be_bytes());
+        batch.insert(K_COMMIT_SEQ, commit_seq.to_be_bytes());
         // Records, grouped into their blocks.
         let mut node_blocks = BlockEdits::new();
         let mut buckets: BTreeMap<BucketId, BucketEdit> = BTreeMap::new();
@@ -906,10 +1112,10 @@ impl Backend for SledStore {
                     };
                 }
                 if entries.is_empty() {
-                    batch.remove(&key);
+                    batch.remove(key);
                 } else {
                     let list: Vec<(u8, Vec<u8>)> = entries.into_iter().collect();
-                    batch.insert(&key, encode_block(&list));
+                    batch.insert(key, encode_block(&list));
                 }
             }
         }
@@ -929,8 +1135,16 @@ impl Backend for SledStore {
                 batch.insert(key, encode_bucket(&entries));
             }
         }
+        let (batch, ops) = batch.into_parts();
         state.db.apply_batch(batch).map_err(io)?;
-        // On disk now: update memory to match.
+        // On disk now: update memory to match. Cached copies of written records go.
+        // Created records were never committed, so never cached.
+        for n in &c.nodes {
+            state.cache.remove(P_NODE, n.id);
+        }
+        for e in &c.edges {
+            state.cache.remove(P_EDGE, e.id);
+        }
         state.persisted_labels = state.topo.labels.len();
         state.persisted_types = state.topo.types.len();
         apply_topology(&mut state.topo, &c);
@@ -941,14 +1155,35 @@ impl Backend for SledStore {
         state.next_node = state.next_node.max(c.next_node);
         state.next_edge = state.next_edge.max(c.next_edge);
         state.commit_seq = commit_seq;
+        let record = ops.map(|ops| RedoRecord {
+            seq: commit_seq,
+            next_node: state.next_node,
+            next_edge: state.next_edge,
+            ops,
+        });
+        *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = record;
         Ok(())
     }
 
     fn after_commit(&self) -> StoreResult<()> {
-        if self.immediate.load(Ordering::SeqCst) {
-            self.flush_and_mark()?;
+        // The snapshot on disk describes an older state now: it would be ignored
+        // at open (its tag differs), so drop it rather than keep dead bytes.
+        if self.snapshot_seq.swap(NO_SNAPSHOT, Ordering::SeqCst) != NO_SNAPSHOT
+            && let Err(e) = snapshot::remove(&self.path)
+        {
+            tracing::warn!("removing the topology snapshot of {} failed: {e}", self.path.display());
         }
-        Ok(())
+        let record = self
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let immediate = self.immediate.load(Ordering::SeqCst);
+        match record {
+            Some(record) => self.append_redo(&record, immediate),
+            // Too large to log: sled's flush is what makes it durable.
+            None => self.fold_redo(),
+        }
     }
 }
 
@@ -970,7 +1205,12 @@ impl Storage for SledStore {
     }
 
     fn flush(&self) -> StoreResult<()> {
-        self.flush_and_mark()
+        self.sync_redo()?;
+        self.flush_and_mark()?;
+        if let Err(e) = self.write_topology_snapshot() {
+            tracing::warn!("writing the topology snapshot failed: {e}");
+        }
+        Ok(())
     }
 
     fn info(&self) -> StoreResult<StoreInfo> {
@@ -990,8 +1230,13 @@ impl Storage for SledStore {
 
 impl Drop for SledStore {
     fn drop(&mut self) {
+        if let Err(e) = self.sync_redo() {
+            tracing::warn!("syncing the redo log of {} on close failed: {e}", self.path.display());
+        }
         if let Err(e) = self.flush_and_mark() {
             tracing::warn!("flushing {} on close failed: {e}", self.path.display());
+        } else if let Err(e) = self.write_topology_snapshot() {
+            tracing::warn!("writing the topology snapshot of {} failed: {e}", self.path.display());
         }
     }
 }

@@ -2,9 +2,15 @@
 //! node labels, edge types and endpoints, and per-node adjacency grouped by edge type.
 //!
 //! Node and edge ids index dense vectors directly (ids are assigned in increasing
-//! order and never reused). Each node keeps its outgoing and incoming edges in one
-//! vector per direction, sorted by (type id, edge id), so the edges of one type are a
-//! contiguous range found by binary search and an expand by type never walks other types.
+//! order and never reused). A node's outgoing and incoming edges are each one list
+//! sorted by (type id, edge id), so the edges of one type are a contiguous range
+//! found by binary search and an expand by type never walks other types.
+//!
+//! The lists live in two compressed sparse rows ([`Csr`]: one offset array and one
+//! entry array per direction, two allocations in all) built in one pass when a store
+//! opens or after a bulk change. A commit that touches a few nodes copies just those
+//! nodes' lists into a small map that takes precedence over the rows; when that map
+//! grows large the rows are rebuilt from the edge table.
 
 use lodestone_model::{Direction, EdgeId, NodeId};
 use petgraph::visit::{GraphBase, GraphRef, IntoNeighbors, IntoNeighborsDirected, Visitable};
@@ -63,7 +69,9 @@ impl Interner {
 }
 
 /// One adjacency entry: the edge, its type and the node at the other end.
+/// Packed to 20 bytes: the lists hold two entries per edge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub(crate) struct Adj {
     /// Edge type id.
     pub ty: u32,
@@ -79,14 +87,42 @@ impl Adj {
     }
 }
 
+/// A node's lists once a commit has changed them (they then shadow the rows).
 #[derive(Debug, Clone, Default)]
 struct NodeSlot {
     out: Vec<Adj>,
     inn: Vec<Adj>,
 }
 
-/// Type and endpoints of an edge.
+/// Adjacency lists of nodes `0..off.len() - 1` in one direction: node `n`'s list is
+/// `adj[off[n]..off[n + 1]]`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Csr {
+    /// Start of each node's list, plus the end of the last one.
+    pub off: Vec<u64>,
+    /// Every list, one after the other.
+    pub adj: Vec<Adj>,
+}
+
+impl Csr {
+    fn list(&self, node: usize) -> &[Adj] {
+        match (self.off.get(node), self.off.get(node + 1)) {
+            (Some(&a), Some(&b)) => self.adj.get(idx(a)..idx(b)).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+
+    /// Whether the offsets are sound for `adj` (for data read from a file).
+    pub(crate) fn is_valid(&self) -> bool {
+        self.off.first().is_none_or(|f| *f == 0)
+            && self.off.windows(2).all(|w| w[0] <= w[1])
+            && self.off.last().is_none_or(|l| *l == self.adj.len() as u64)
+    }
+}
+
+/// Type and endpoints of an edge, packed to 20 bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(C, packed(4))]
 pub(crate) struct EdgeSlot {
     /// Type id, or [`ABSENT`].
     pub ty: u32,
@@ -118,7 +154,10 @@ pub(crate) struct Topology {
     /// Interned label set per node id, or [`ABSENT`]; kept apart from the adjacency
     /// so existence checks touch 4 bytes per node.
     sets: Vec<u32>,
-    nodes: Vec<NodeSlot>,
+    out: Csr,
+    inn: Csr,
+    /// Lists changed since the rows were built; they shadow the rows.
+    changed: HashMap<u64, NodeSlot>,
     edges: Vec<EdgeSlot>,
     by_label: Vec<BTreeSet<u64>>,
     label_counts: Vec<u64>,
@@ -174,9 +213,88 @@ impl Topology {
     }
 
     fn grow_nodes(&mut self, len: usize) {
-        if self.nodes.len() < len {
-            self.nodes.resize_with(len, NodeSlot::default);
+        if self.sets.len() < len {
             self.sets.resize(len, ABSENT);
+        }
+    }
+
+    /// A node's lists for editing: copied out of the rows the first time.
+    fn slot_mut(&mut self, node: u64) -> &mut NodeSlot {
+        let (out, inn) = (&self.out, &self.inn);
+        self.changed.entry(node).or_insert_with(|| NodeSlot {
+            out: out.list(idx(node)).to_vec(),
+            inn: inn.list(idx(node)).to_vec(),
+        })
+    }
+
+    /// Rebuilds both rows from the edge table and forgets the changed lists.
+    fn rebuild_rows(&mut self) {
+        self.changed = HashMap::new();
+        self.out = Csr::default();
+        self.inn = Csr::default();
+        let n = self.sets.len();
+        let mut out_off = vec![0u64; n + 1];
+        let mut in_off = vec![0u64; n + 1];
+        for e in self.edges.iter().filter(|e| e.ty != ABSENT) {
+            out_off[idx(e.start) + 1] += 1;
+            in_off[idx(e.end) + 1] += 1;
+        }
+        for i in 0..n {
+            out_off[i + 1] += out_off[i];
+            in_off[i + 1] += in_off[i];
+        }
+        let blank = Adj {
+            ty: 0,
+            edge: 0,
+            other: 0,
+        };
+        let mut out_adj = vec![blank; idx(out_off[n])];
+        let mut in_adj = vec![blank; idx(in_off[n])];
+        // Cursors start at each list's beginning; filling in edge order leaves every
+        // list sorted by edge id, so only lists mixing types need a sort.
+        let mut out_at: Vec<u64> = out_off[..n].to_vec();
+        let mut in_at: Vec<u64> = in_off[..n].to_vec();
+        for (id, e) in self.edges.iter().enumerate() {
+            if e.ty == ABSENT {
+                continue;
+            }
+            let (s, t) = (idx(e.start), idx(e.end));
+            out_adj[idx(out_at[s])] = Adj {
+                ty: e.ty,
+                edge: id as u64,
+                other: e.end,
+            };
+            out_at[s] += 1;
+            in_adj[idx(in_at[t])] = Adj {
+                ty: e.ty,
+                edge: id as u64,
+                other: e.start,
+            };
+            in_at[t] += 1;
+        }
+        drop((out_at, in_at));
+        for (off, adj) in [(&out_off, &mut out_adj), (&in_off, &mut in_adj)] {
+            for w in off.windows(2) {
+                let list = &mut adj[idx(w[0])..idx(w[1])];
+                if list.windows(2).any(|p| p[0].ty > p[1].ty) {
+                    list.sort_by_key(Adj::key);
+                }
+            }
+        }
+        self.out = Csr {
+            off: out_off,
+            adj: out_adj,
+        };
+        self.inn = Csr {
+            off: in_off,
+            adj: in_adj,
+        };
+    }
+
+    /// Rebuilds the rows when the changed lists have grown large.
+    fn maybe_compact(&mut self) {
+        if self.changed.len() > 4096 && self.changed.len() * 8 > self.sets.len() {
+            self.rebuild_rows();
         }
     }
 
@@ -241,17 +359,15 @@ impl Topology {
             self.count_label(*l, id, false);
         }
         self.sets[idx(id)] = ABSENT;
-        let slot = &mut self.nodes[idx(id)];
-        slot.out = Vec::new();
-        slot.inn = Vec::new();
+        if !self.adjacency(id, true).is_empty() || !self.adjacency(id, false).is_empty() {
+            self.changed.insert(id, NodeSlot::default());
+        }
         self.node_count -= 1;
     }
 
-    /// Adds edges `(id, type id, start, end)`; endpoints must exist. Adjacency lists
-    /// are appended and re-sorted only where an entry arrived out of order.
+    /// Adds edges `(id, type id, start, end)`; endpoints must exist. A large batch
+    /// rebuilds the rows; a small one edits copies of the touched nodes' lists.
     pub(crate) fn add_edges(&mut self, edges: &[(u64, u32, u64, u64)]) {
-        // A large batch re-checks every list once at the end instead of tracking
-        // each out-of-order push; both cost O(batch) because the batch is large.
         if let Some(max) = edges.iter().map(|e| idx(e.0)).max()
             && self.edges.len() <= max
         {
@@ -260,22 +376,8 @@ impl Topology {
         if let Some(max) = edges.iter().map(|e| idx(e.2.max(e.3))).max() {
             self.grow_nodes(max + 1);
         }
-        let large =
-            edges.len() >= 4096 && edges.len() as u64 * 4 >= self.edge_count && edges.len() * 4 >= self.nodes.len();
+        let large = edges.len() >= 4096 && edges.len() as u64 * 8 >= self.edge_count;
         let mut unsorted: HashSet<(u64, bool)> = HashSet::new();
-        if large {
-            // Reserve each list's growth once instead of reallocating as it fills.
-            let mut out_add = vec![0u32; self.nodes.len()];
-            let mut in_add = vec![0u32; self.nodes.len()];
-            for &(_, _, start, end) in edges {
-                out_add[idx(start)] += 1;
-                in_add[idx(end)] += 1;
-            }
-            for (i, slot) in self.nodes.iter_mut().enumerate() {
-                slot.out.reserve_exact(out_add[i] as usize);
-                slot.inn.reserve_exact(in_add[i] as usize);
-            }
-        }
         for &(id, ty, start, end) in edges {
             let i = idx(id);
             if self.edges[i].ty != ABSENT {
@@ -288,13 +390,16 @@ impl Topology {
                 self.type_counts.resize(t + 1, 0);
             }
             self.type_counts[t] += 1;
+            if large {
+                continue;
+            }
             let out = Adj {
                 ty,
                 edge: id,
                 other: end,
             };
-            let list = &mut self.nodes[idx(start)].out;
-            if !large && list.last().is_some_and(|l| l.key() > out.key()) {
+            let list = &mut self.slot_mut(start).out;
+            if list.last().is_some_and(|l| l.key() > out.key()) {
                 unsorted.insert((start, true));
             }
             list.push(out);
@@ -303,85 +408,57 @@ impl Topology {
                 edge: id,
                 other: start,
             };
-            let list = &mut self.nodes[idx(end)].inn;
-            if !large && list.last().is_some_and(|l| l.key() > inn.key()) {
+            let list = &mut self.slot_mut(end).inn;
+            if list.last().is_some_and(|l| l.key() > inn.key()) {
                 unsorted.insert((end, false));
             }
             list.push(inn);
         }
         if large {
-            for slot in &mut self.nodes {
-                for list in [&mut slot.out, &mut slot.inn] {
-                    if list.windows(2).any(|w| w[0].key() > w[1].key()) {
-                        list.sort_unstable_by_key(Adj::key);
-                    }
-                }
-            }
+            self.rebuild_rows();
+            return;
         }
         for (node, out) in unsorted {
-            let slot = &mut self.nodes[idx(node)];
+            let slot = self.slot_mut(node);
             let list = if out { &mut slot.out } else { &mut slot.inn };
             list.sort_unstable_by_key(Adj::key);
         }
+        self.maybe_compact();
     }
 
-    /// Adds many edges to a topology that has none yet (opening a store): sizes every
-    /// adjacency vector exactly, then fills and sorts it once. Fails with the id of
-    /// the first edge whose endpoint does not exist, before changing anything.
-    pub(crate) fn build_edges(&mut self, edges: &[(u64, u32, u64, u64)]) -> Result<(), u64> {
-        let n = self.sets.len();
-        let mut out_deg = vec![0u32; n];
-        let mut in_deg = vec![0u32; n];
-        for &(id, _, start, end) in edges {
-            let (s, e) = (idx(start), idx(end));
-            if s >= n || e >= n || self.sets[s] == ABSENT || self.sets[e] == ABSENT {
-                return Err(id);
-            }
-            out_deg[s] += 1;
-            in_deg[e] += 1;
+    /// Records one edge while a store opens, before [`Self::finish_edges`]; an
+    /// edge already present is left alone.
+    pub(crate) fn load_edge(&mut self, id: u64, ty: u32, start: u64, end: u64) {
+        let i = idx(id);
+        if self.edges.len() <= i {
+            self.edges.resize_with(i + 1, EdgeSlot::default);
         }
-        if self.edge_count > 0 {
-            self.add_edges(edges);
-            return Ok(());
+        if self.edges[i].ty != ABSENT {
+            return;
         }
-        let max_edge = edges.iter().map(|e| idx(e.0) + 1).max().unwrap_or(0);
-        if self.edges.len() < max_edge {
-            self.edges.resize_with(max_edge, EdgeSlot::default);
+        self.edges[i] = EdgeSlot { ty, start, end };
+        self.edge_count += 1;
+        let t = ty as usize;
+        if self.type_counts.len() <= t {
+            self.type_counts.resize(t + 1, 0);
         }
-        for (i, slot) in self.nodes.iter_mut().enumerate() {
-            slot.out = Vec::with_capacity(out_deg[i] as usize);
-            slot.inn = Vec::with_capacity(in_deg[i] as usize);
-        }
-        drop((out_deg, in_deg));
-        for &(id, ty, start, end) in edges {
-            if self.edges[idx(id)].ty != ABSENT {
-                continue;
-            }
-            self.edges[idx(id)] = EdgeSlot { ty, start, end };
-            self.edge_count += 1;
-            let t = ty as usize;
-            if self.type_counts.len() <= t {
-                self.type_counts.resize(t + 1, 0);
-            }
-            self.type_counts[t] += 1;
-            self.nodes[idx(start)].out.push(Adj {
-                ty,
-                edge: id,
-                other: end,
-            });
-            self.nodes[idx(end)].inn.push(Adj {
-                ty,
-                edge: id,
-                other: start,
-            });
-        }
-        for slot in &mut self.nodes {
-            for list in [&mut slot.out, &mut slot.inn] {
-                if list.windows(2).any(|w| w[0].key() > w[1].key()) {
-                    list.sort_unstable_by_key(Adj::key);
-                }
+        self.type_counts[t] += 1;
+    }
+
+    /// Reserves room for edge ids below `n` (a hint while opening).
+    pub(crate) fn reserve_edges(&mut self, n: usize) {
+        self.edges.reserve(n.saturating_sub(self.edges.len()));
+    }
+
+    /// Checks the edges recorded by [`Self::load_edge`] and builds the rows. Fails
+    /// with the id of the first edge whose endpoint does not exist.
+    pub(crate) fn finish_edges(&mut self) -> Result<(), u64> {
+        for (id, e) in self.edges.iter().enumerate() {
+            if e.ty != ABSENT && (!self.has_node(e.start) || !self.has_node(e.end)) {
+                return Err(id as u64);
             }
         }
+        self.rebuild_rows();
         Ok(())
     }
 
@@ -396,22 +473,29 @@ impl Topology {
             touched.insert((e.start, true));
             touched.insert((e.end, false));
         }
-        let edges = &self.edges;
         for (node, out) in touched {
-            let Some(slot) = self.nodes.get_mut(idx(node)) else {
-                continue;
-            };
+            let (out_rows, in_rows, edges) = (&self.out, &self.inn, &self.edges);
+            let slot = self.changed.entry(node).or_insert_with(|| NodeSlot {
+                out: out_rows.list(idx(node)).to_vec(),
+                inn: in_rows.list(idx(node)).to_vec(),
+            });
             let list = if out { &mut slot.out } else { &mut slot.inn };
             list.retain(|a| edges.get(idx(a.edge)).is_some_and(|e| e.ty != ABSENT));
         }
+        self.maybe_compact();
     }
 
     /// The out or in adjacency of a node (empty when absent).
     pub(crate) fn adjacency(&self, node: u64, out: bool) -> &[Adj] {
-        match self.nodes.get(idx(node)) {
-            Some(s) if out => &s.out,
-            Some(s) => &s.inn,
-            None => &[],
+        if !self.changed.is_empty()
+            && let Some(s) = self.changed.get(&node)
+        {
+            return if out { &s.out } else { &s.inn };
+        }
+        if out {
+            self.out.list(idx(node))
+        } else {
+            self.inn.list(idx(node))
         }
     }
 
@@ -562,11 +646,6 @@ impl Topology {
 
     /// Memory hint: shrinks the adjacency vectors after a bulk build.
     pub(crate) fn shrink(&mut self) {
-        for s in &mut self.nodes {
-            s.out.shrink_to_fit();
-            s.inn.shrink_to_fit();
-        }
-        self.nodes.shrink_to_fit();
         self.sets.shrink_to_fit();
         self.edges.shrink_to_fit();
     }
@@ -576,15 +655,16 @@ impl Topology {
     pub(crate) fn self_check(&self, problems: &mut Vec<String>) {
         let mut seen_out = 0u64;
         let mut seen_in = 0u64;
-        for (i, s) in self.nodes.iter().enumerate() {
+        for i in 0..self.sets.len().max(self.out.off.len().saturating_sub(1)) {
             let node = i as u64;
-            if self.sets[i] == ABSENT {
-                if !s.out.is_empty() || !s.inn.is_empty() {
+            let (s_out, s_inn) = (self.adjacency(node, true), self.adjacency(node, false));
+            if !self.has_node(node) {
+                if !s_out.is_empty() || !s_inn.is_empty() {
                     problems.push(format!("deleted node {node} still has adjacency entries"));
                 }
                 continue;
             }
-            for (list, out) in [(&s.out, true), (&s.inn, false)] {
+            for (list, out) in [(s_out, true), (s_inn, false)] {
                 if list.windows(2).any(|w| w[0].key() >= w[1].key()) {
                     problems.push(format!("adjacency of node {node} is not sorted by type and edge"));
                 }
@@ -600,7 +680,7 @@ impl Topology {
                         problems.push(format!(
                             "{} adjacency of node {node} lists edge {} wrongly",
                             if out { "outgoing" } else { "incoming" },
-                            a.edge
+                            { a.edge }
                         ));
                     }
                 }
@@ -644,6 +724,119 @@ impl Topology {
                 }
             }
         }
+    }
+}
+
+/// The stored parts of a topology, as a snapshot file holds them; everything else
+/// (counts, the label index) is derived when a topology is rebuilt from them.
+#[derive(Debug, Default)]
+pub(crate) struct TopoParts {
+    /// Interned label sets, by id.
+    pub labelsets: Vec<Box<[u32]>>,
+    /// Label set id per node id, or `u32::MAX` for no node.
+    pub sets: Vec<u32>,
+    /// Edge table by edge id (type `u32::MAX` for no edge).
+    pub edges: Vec<EdgeSlot>,
+    /// Outgoing lists.
+    pub out: Csr,
+    /// Incoming lists.
+    pub inn: Csr,
+}
+
+impl Topology {
+    /// The interned label sets, by id.
+    pub(crate) fn labelsets(&self) -> &[Box<[u32]>] {
+        &self.labelsets
+    }
+
+    /// Label set id per node id ([`u32::MAX`] for no node).
+    pub(crate) fn node_sets(&self) -> &[u32] {
+        &self.sets
+    }
+
+    /// The edge table by edge id.
+    pub(crate) fn edge_slots(&self) -> &[EdgeSlot] {
+        &self.edges
+    }
+
+    /// Builds a topology from stored parts, checking every bound a read relies on
+    /// (the caller has verified the bytes' checksum). `None` when the parts do not
+    /// describe a sound topology.
+    pub(crate) fn from_parts(labels: Interner, types: Interner, parts: TopoParts) -> Option<Topology> {
+        let TopoParts {
+            labelsets,
+            sets,
+            edges,
+            out,
+            inn,
+        } = parts;
+        let (label_count, type_count) = (labels.len(), types.len());
+        if labelsets
+            .iter()
+            .flat_map(|s| s.iter())
+            .any(|l| *l as usize >= label_count)
+        {
+            return None;
+        }
+        if sets.iter().any(|s| *s != ABSENT && *s as usize >= labelsets.len()) {
+            return None;
+        }
+        let n = sets.len();
+        for rows in [&out, &inn] {
+            if rows.off.len() != n + 1 || !rows.is_valid() {
+                return None;
+            }
+            if rows.adj.iter().any(|a| a.ty as usize >= type_count) {
+                return None;
+            }
+        }
+        let exists = |id: u64| sets.get(idx(id)).is_some_and(|s| *s != ABSENT);
+        let mut type_counts = vec![0u64; type_count];
+        let mut edge_count = 0u64;
+        for e in edges.iter().filter(|e| e.ty != ABSENT) {
+            if e.ty as usize >= type_count || !exists(e.start) || !exists(e.end) {
+                return None;
+            }
+            type_counts[e.ty as usize] += 1;
+            edge_count += 1;
+        }
+        if out.adj.len() as u64 != edge_count || inn.adj.len() as u64 != edge_count {
+            return None;
+        }
+        let mut members: Vec<Vec<u64>> = vec![Vec::new(); label_count];
+        let mut node_count = 0u64;
+        for (id, s) in sets.iter().enumerate() {
+            if *s == ABSENT {
+                continue;
+            }
+            node_count += 1;
+            for l in labelsets[*s as usize].iter() {
+                members[*l as usize].push(id as u64);
+            }
+        }
+        let label_counts = members.iter().map(|m| m.len() as u64).collect();
+        let by_label = members.into_iter().map(BTreeSet::from_iter).collect();
+        let labelset_ids = labelsets
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.clone(), i as u32))
+            .collect();
+        Some(Topology {
+            labels,
+            types,
+            labelsets,
+            labelset_ids,
+            sets,
+            out,
+            inn,
+            changed: HashMap::new(),
+            edges,
+            by_label,
+            label_counts,
+            type_counts,
+            node_count,
+            edge_count,
+        })
     }
 }
 
@@ -706,6 +899,119 @@ impl<'a> IntoNeighborsDirected for TypedGraph<'a> {
 mod tests {
     use super::*;
     use petgraph::visit::Bfs;
+
+    fn lists(t: &Topology) -> Vec<(Vec<Adj>, Vec<Adj>)> {
+        (0..t.sets.len() as u64)
+            .map(|n| (t.adjacency(n, true).to_vec(), t.adjacency(n, false).to_vec()))
+            .collect()
+    }
+
+    #[test]
+    fn small_commits_and_compaction_match_a_rebuild() {
+        let mut t = Topology::default();
+        let l = t.intern_labels(&["A".to_string()]);
+        let types: Vec<u32> = ["A", "B", "C"].iter().map(|n| t.types.intern(n)).collect();
+        let mut rng = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let mut next_node = 0u64;
+        let mut next_edge = 0u64;
+        let mut compacted = false;
+        for round in 0..120 {
+            // A few new nodes, then a small batch of edges among existing nodes.
+            for _ in 0..60 {
+                t.set_node(next_node, &l);
+                next_node += 1;
+            }
+            let mut batch = Vec::new();
+            for _ in 0..50 {
+                let (a, b) = (next() % next_node, next() % next_node);
+                if t.has_node(a) && t.has_node(b) {
+                    batch.push((next_edge, types[(next() % 3) as usize], a, b));
+                    next_edge += 1;
+                }
+            }
+            t.add_edges(&batch);
+            let gone: Vec<u64> = (0..10).map(|_| next() % next_edge.max(1)).collect();
+            t.remove_edges(&gone);
+            if round % 10 == 9 {
+                // Delete a node with its edges.
+                let n = next() % next_node;
+                let mut at = Vec::new();
+                for out in [true, false] {
+                    at.extend(t.adjacency(n, out).iter().map(|a| a.edge));
+                }
+                t.remove_edges(&at);
+                t.remove_node(n);
+            }
+            compacted |= !t.out.off.is_empty();
+            let mut problems = Vec::new();
+            t.self_check(&mut problems);
+            assert!(problems.is_empty(), "round {round}: {problems:?}");
+        }
+        assert!(compacted, "the changed lists were never folded into the rows");
+        let mut rebuilt = t.clone();
+        rebuilt.rebuild_rows();
+        assert_eq!(lists(&t), lists(&rebuilt));
+        // A large batch rebuilds the rows at once.
+        let big: Vec<(u64, u32, u64, u64)> = (0..5000)
+            .map(|i| {
+                (
+                    next_edge + i,
+                    types[(i % 3) as usize],
+                    i % next_node,
+                    (i * 7) % next_node,
+                )
+            })
+            .filter(|e| t.has_node(e.2) && t.has_node(e.3))
+            .collect();
+        t.add_edges(&big);
+        assert!(t.changed.is_empty());
+        let mut problems = Vec::new();
+        t.self_check(&mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn parts_round_trip_and_bounds() {
+        let mut t = Topology::default();
+        let l = t.intern_labels(&["A".to_string(), "B".to_string()]);
+        for n in 0..4 {
+            t.set_node(n, &l[..(n as usize % 2) + 1]);
+        }
+        let ty = t.types.intern("T");
+        t.add_edges(&[(0, ty, 0, 1), (1, ty, 1, 1), (2, ty, 3, 0)]);
+        t.rebuild_rows();
+        let parts = |t: &Topology| TopoParts {
+            labelsets: t.labelsets.clone(),
+            sets: t.sets.clone(),
+            edges: t.edges.clone(),
+            out: t.out.clone(),
+            inn: t.inn.clone(),
+        };
+        let back = Topology::from_parts(t.labels.clone(), t.types.clone(), parts(&t)).unwrap();
+        assert_eq!(lists(&back), lists(&t));
+        assert_eq!(back.nodes_with_label("B"), t.nodes_with_label("B"));
+        assert_eq!(back.edge_count(), 3);
+        let mut problems = Vec::new();
+        back.self_check(&mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        // Out-of-range parts are refused.
+        let mut bad = parts(&t);
+        bad.edges[0].end = 99;
+        assert!(Topology::from_parts(t.labels.clone(), t.types.clone(), bad).is_none());
+        let mut bad = parts(&t);
+        bad.out.off[1] = 7;
+        assert!(Topology::from_parts(t.labels.clone(), t.types.clone(), bad).is_none());
+        let mut bad = parts(&t);
+        bad.sets[2] = 40;
+        assert!(Topology::from_parts(t.labels.clone(), t.types.clone(), bad).is_none());
+        assert!(Topology::from_parts(t.labels.clone(), Interner::default(), parts(&t)).is_none());
+    }
 
     #[test]
     fn per_type_ranges_and_removal() {

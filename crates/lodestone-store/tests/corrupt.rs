@@ -167,6 +167,17 @@ fn damaged_record_is_reported_by_open() {
         db.insert(key, &[1u8, 5, 0, 0xff][..]).unwrap();
         db.flush().unwrap();
     }
+    // With a current topology snapshot, opening reads no records: the damage shows
+    // when the record is read and in the integrity check.
+    assert!(dir.path().join("TOPOLOGY").exists());
+    {
+        let store = SledStore::open_read_only(dir.path()).unwrap();
+        assert!(store.topology_from_snapshot());
+        assert!(store.read().unwrap().node(lodestone_model::NodeId(0)).is_err());
+        assert!(!store.check().unwrap().problems.is_empty());
+    }
+    // Rebuilding the topology reads every record, so opening reports it.
+    std::fs::remove_file(dir.path().join("TOPOLOGY")).unwrap();
     assert!(matches!(SledStore::open(dir.path()), Err(StoreError::Corrupt { .. })));
 }
 
