@@ -293,6 +293,9 @@ pub struct NodePattern {
     pub var: Option<Ident>,
     /// Labels, all required.
     pub labels: Vec<Ident>,
+    /// `(n:A|B)`: labels of which the node must carry at least one; empty when the
+    /// pattern has no label disjunction.
+    pub any_labels: Vec<Ident>,
     /// A map literal or a parameter.
     pub props: Option<Expr>,
     /// The node pattern.

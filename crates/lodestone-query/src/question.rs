@@ -237,7 +237,7 @@ pub fn answer(graph: &dyn GraphRead, question: &Question, options: &ExecOptions,
         Mode::Explain => Statement::Explain(Box::new(query), span),
         Mode::Profile => Statement::Profile(Box::new(query), span),
     };
-    let out = crate::run_read(graph, &statement, &opts).map_err(|e| respan(e, span))?;
+    let out = crate::run_generated(graph, &statement, &opts).map_err(|e| respan(e, span))?;
     let plan = out
         .plan
         .as_ref()

@@ -55,7 +55,7 @@ impl Checker<'_> {
     }
 
     fn node(&mut self, n: &NodePattern, how: Use) -> QueryResult<()> {
-        for l in &n.labels {
+        for l in n.labels.iter().chain(&n.any_labels) {
             self.label(l, how)?;
         }
         if let Some(p) = &n.props {

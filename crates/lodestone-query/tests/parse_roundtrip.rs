@@ -131,6 +131,7 @@ fn node(inner: BoxedStrategy<Expr>) -> impl Strategy<Value = NodePattern> {
     (prop::option::of(ident()), idents(0), props(inner)).prop_map(|(var, labels, props)| NodePattern {
         var,
         labels,
+        any_labels: Vec::new(),
         props,
         span: Span::default(),
     })

@@ -25,6 +25,7 @@
 
 mod json;
 pub mod literal;
+pub mod spark;
 
 /// A measured amount with a unit, part of the public value model.
 pub use lodestone_model::Quantity;
@@ -39,10 +40,10 @@ pub use lodestone_model::{
 pub use lodestone_query::{CancelToken, Counters, ExecOptions, Limits, Output, Params, QueryError};
 pub use lodestone_store::{CheckReport, Durability, GraphRead, GraphWrite, Stats, StoreError, StoreInfo, WriteTxn};
 
-use lodestone_query::ast::Span;
+use lodestone_query::ast::{Span, Statement};
 use lodestone_store::{MemStore, SledStore, Storage};
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 /// Errors from the library.
@@ -86,10 +87,52 @@ impl Error {
 /// Result of a library call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// How many parsed statements a database keeps for reuse.
+const STATEMENT_CACHE_SIZE: usize = 64;
+/// Longest statement text (bytes) worth keeping parsed.
+const STATEMENT_CACHE_MAX_TEXT: usize = 16 * 1024;
+
+/// A small least-recently-used cache of parsed statements keyed by their text.
+///
+/// Parsing depends on the text alone (parameters are bound when the statement is
+/// compiled), so a statement parsed once can be run again with other parameters.
+#[derive(Default)]
+struct StatementCache {
+    /// Entries with the tick of their last use.
+    entries: Vec<(Arc<str>, Arc<Statement>, u64)>,
+    tick: u64,
+}
+
+impl StatementCache {
+    fn get(&mut self, text: &str) -> Option<Arc<Statement>> {
+        self.tick += 1;
+        let tick = self.tick;
+        let entry = self.entries.iter_mut().find(|(t, _, _)| &**t == text)?;
+        entry.2 = tick;
+        Some(entry.1.clone())
+    }
+
+    fn put(&mut self, text: &str, statement: Arc<Statement>) {
+        self.tick += 1;
+        if self.entries.len() >= STATEMENT_CACHE_SIZE
+            && let Some(oldest) = self
+                .entries
+                .iter()
+                .enumerate()
+                .min_by_key(|(_, (_, _, used))| *used)
+                .map(|(i, _)| i)
+        {
+            self.entries.swap_remove(oldest);
+        }
+        self.entries.push((Arc::from(text), statement, self.tick));
+    }
+}
+
 /// An open database: on disk (sled) or in memory.
 #[derive(Clone)]
 pub struct Database {
     store: Arc<dyn Storage>,
+    statements: Arc<Mutex<StatementCache>>,
 }
 
 impl std::fmt::Debug for Database {
@@ -107,6 +150,7 @@ impl Database {
     pub fn open(path: impl AsRef<Path>) -> Result<Database> {
         Ok(Database {
             store: Arc::new(SledStore::open(path.as_ref())?),
+            statements: Arc::default(),
         })
     }
 
@@ -114,6 +158,7 @@ impl Database {
     pub fn open_read_only(path: impl AsRef<Path>) -> Result<Database> {
         Ok(Database {
             store: Arc::new(SledStore::open_read_only(path.as_ref())?),
+            statements: Arc::default(),
         })
     }
 
@@ -121,12 +166,16 @@ impl Database {
     pub fn in_memory() -> Database {
         Database {
             store: Arc::new(MemStore::new()),
+            statements: Arc::default(),
         }
     }
 
     /// Wraps any storage implementation (for tests and custom backends).
     pub fn from_storage(store: Arc<dyn Storage>) -> Database {
-        Database { store }
+        Database {
+            store,
+            statements: Arc::default(),
+        }
     }
 
     /// The storage behind this database.
@@ -152,11 +201,28 @@ impl Database {
             committed: 0,
         };
         let started = std::time::Instant::now();
-        let statement = lodestone_query::parse::parse_statement(text).map_err(fail)?;
+        let statement = self.parsed(text).map_err(fail)?;
         let parse_time = started.elapsed();
         let mut out = lodestone_query::run(self.store.as_ref(), &statement, options).map_err(fail)?;
         out.compile_time += parse_time;
         Ok(out)
+    }
+
+    /// The parsed statement for `text`, from the cache when it was parsed before.
+    fn parsed(&self, text: &str) -> std::result::Result<Arc<Statement>, QueryError> {
+        // A poisoned lock only means another thread panicked mid-update; the cache
+        // holds no invariant beyond its entries, so it is used as is.
+        if let Some(hit) = self.statements.lock().unwrap_or_else(|e| e.into_inner()).get(text) {
+            return Ok(hit);
+        }
+        let statement = Arc::new(lodestone_query::parse::parse_statement(text)?);
+        if text.len() <= STATEMENT_CACHE_MAX_TEXT {
+            self.statements
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .put(text, statement.clone());
+        }
+        Ok(statement)
     }
 
     /// Runs every statement of a script in order, each in its own transaction, and
@@ -262,5 +328,50 @@ mod tests {
     #[test]
     fn database_is_send_and_sync() {
         assert_send_sync::<Database>();
+    }
+
+    #[test]
+    fn a_cached_statement_binds_new_parameters() {
+        let db = Database::in_memory();
+        db.execute_script("CREATE (:Company {name: 'A'}), (:Company {name: 'B'});")
+            .unwrap();
+        let text = "MATCH (c:Company {name: $n}) RETURN c.name AS name";
+        for name in ["A", "B", "A", "C"] {
+            let params = Params::from([("n".to_string(), Value::from(name))]);
+            let out = db.query(text, &params).unwrap();
+            let want: Vec<Vec<Value>> = if name == "C" {
+                vec![]
+            } else {
+                vec![vec![Value::from(name)]]
+            };
+            assert_eq!(out.rows, want, "parameter {name}");
+        }
+        // A cached statement still sees writes made after it was first parsed.
+        db.query("CREATE (:Company {name: 'C'})", &Params::new()).unwrap();
+        let params = Params::from([("n".to_string(), Value::from("C"))]);
+        assert_eq!(db.query(text, &params).unwrap().rows, [[Value::from("C")]]);
+    }
+
+    #[test]
+    fn the_statement_cache_stays_bounded_and_keeps_recent_entries() {
+        let mut cache = StatementCache::default();
+        let statement = Arc::new(lodestone_query::parse::parse_statement("RETURN 1").unwrap());
+        cache.put("keep", statement.clone());
+        for i in 0..STATEMENT_CACHE_SIZE * 2 {
+            assert!(cache.get("keep").is_some(), "entry used before insert {i} was evicted");
+            cache.put(&format!("RETURN {i}"), statement.clone());
+            assert!(cache.entries.len() <= STATEMENT_CACHE_SIZE);
+        }
+        assert!(cache.get("RETURN 0").is_none());
+        assert!(cache.get(&format!("RETURN {}", STATEMENT_CACHE_SIZE * 2 - 1)).is_some());
+    }
+
+    #[test]
+    fn a_syntax_error_is_reported_every_time() {
+        let db = Database::in_memory();
+        for _ in 0..2 {
+            let err = db.query("MATCH (n RETURN n", &Params::new()).unwrap_err();
+            assert!(err.query_error().is_some());
+        }
     }
 }

@@ -19,8 +19,9 @@ use crate::api::{CancelToken, Counters, Limits};
 use crate::{QueryError, QueryResult};
 use lodestone_model::{EdgeId, EdgeRecord, NodeId, NodeRecord, PartialDate, Value};
 use lodestone_store::{GraphRead, GraphWrite};
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, HashSet};
-use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// A row: one value per slot.
@@ -59,7 +60,7 @@ const CACHE_START: usize = 16;
 /// record is free, and a scan replaces entries one by one instead of growing.
 /// It starts small (short statements pay little) and grows with use.
 struct RecordCache<K, R> {
-    slots: Vec<Option<(K, Rc<R>)>>,
+    slots: Vec<Option<(K, Arc<R>)>>,
     puts: usize,
 }
 
@@ -75,14 +76,14 @@ impl<K: Copy + PartialEq, R> RecordCache<K, R> {
         self.slots.len().saturating_sub(1)
     }
 
-    fn get(&self, key: K, index: u64) -> Option<Rc<R>> {
+    fn get(&self, key: K, index: u64) -> Option<Arc<R>> {
         match self.slots.get(index as usize & self.mask()) {
             Some(Some((k, r))) if *k == key => Some(r.clone()),
             _ => None,
         }
     }
 
-    fn put(&mut self, key: K, index: u64, record: Rc<R>) {
+    fn put(&mut self, key: K, index: u64, record: Arc<R>) {
         self.puts += 1;
         if self.slots.is_empty() {
             self.slots.resize_with(CACHE_START, || None);
@@ -104,6 +105,50 @@ impl<K: Copy + PartialEq, R> RecordCache<K, R> {
             *slot = None;
         }
     }
+}
+
+/// Label checks of one label a read statement makes before it loads the label's members
+/// (loading costs about as much as a few hundred checks through the store on a large label).
+const LABEL_SET_AFTER: u32 = 512;
+
+/// The members of one label, for answering label checks without the store.
+enum LabelMembers {
+    /// A bit per node id (ids are dense enough).
+    Bits(Vec<u64>),
+    /// Sorted ids.
+    Sorted(Vec<NodeId>),
+}
+
+impl LabelMembers {
+    fn new(mut ids: Vec<NodeId>) -> Self {
+        let max = ids.iter().map(|n| n.0).max().unwrap_or(0);
+        // A bitmap while it is at most about 64 bytes per member.
+        if max / 512 <= ids.len() as u64 + 64 {
+            let mut bits = vec![0u64; (max / 64 + 1) as usize];
+            for n in ids {
+                bits[(n.0 / 64) as usize] |= 1 << (n.0 % 64);
+            }
+            LabelMembers::Bits(bits)
+        } else {
+            ids.sort_unstable();
+            LabelMembers::Sorted(ids)
+        }
+    }
+
+    fn contains(&self, id: NodeId) -> bool {
+        match self {
+            LabelMembers::Bits(bits) => bits
+                .get((id.0 / 64) as usize)
+                .is_some_and(|w| w & (1 << (id.0 % 64)) != 0),
+            LabelMembers::Sorted(ids) => ids.binary_search(&id).is_ok(),
+        }
+    }
+}
+
+/// Per label: how often a statement asked, then the label's members.
+enum LabelState {
+    Counting(u32),
+    Loaded(LabelMembers),
 }
 
 /// Everything an operator needs while it runs.
@@ -128,6 +173,8 @@ pub(crate) struct Ctx<'g> {
     pub(crate) deleted_nodes: HashSet<NodeId>,
     /// Relationships this statement deleted, with their types (which stay readable).
     pub(crate) deleted_edges: HashMap<EdgeId, String>,
+    /// Label membership for read statements that test labels often.
+    labels: FxHashMap<String, LabelState>,
 }
 
 impl<'g> Ctx<'g> {
@@ -153,6 +200,7 @@ impl<'g> Ctx<'g> {
             visible_edges: HashMap::new(),
             deleted_nodes: HashSet::new(),
             deleted_edges: HashMap::new(),
+            labels: FxHashMap::default(),
         }
     }
 
@@ -241,27 +289,25 @@ impl<'g> Ctx<'g> {
     }
 
     /// A node's record, cached for the statement.
-    pub(crate) fn node_record(&mut self, id: NodeId) -> QueryResult<Option<Rc<NodeRecord>>> {
+    pub(crate) fn node_record(&mut self, id: NodeId) -> QueryResult<Option<Arc<NodeRecord>>> {
         if let Some(r) = self.node_cache.get(id, id.0) {
             return Ok(Some(r));
         }
-        let Some(rec) = self.read().node(id)? else {
+        let Some(rec) = self.read().node_shared(id)? else {
             return Ok(None);
         };
-        let rec = Rc::new(rec);
         self.node_cache.put(id, id.0, rec.clone());
         Ok(Some(rec))
     }
 
     /// An edge's record, cached for the statement.
-    pub(crate) fn edge_record(&mut self, id: EdgeId) -> QueryResult<Option<Rc<EdgeRecord>>> {
+    pub(crate) fn edge_record(&mut self, id: EdgeId) -> QueryResult<Option<Arc<EdgeRecord>>> {
         if let Some(r) = self.edge_cache.get(id, id.0) {
             return Ok(Some(r));
         }
-        let Some(rec) = self.read().edge(id)? else {
+        let Some(rec) = self.read().edge_shared(id)? else {
             return Ok(None);
         };
-        let rec = Rc::new(rec);
         self.edge_cache.put(id, id.0, rec.clone());
         Ok(Some(rec))
     }
@@ -319,12 +365,51 @@ impl<'g> Ctx<'g> {
     }
 
     /// Whether the node carries every label in `labels`.
-    pub(crate) fn has_labels(&self, id: NodeId, labels: &[String]) -> QueryResult<bool> {
+    pub(crate) fn has_labels(&mut self, id: NodeId, labels: &[String]) -> QueryResult<bool> {
         if labels.is_empty() {
             return Ok(true);
         }
+        if let Graph::Read(_) = self.graph {
+            // A snapshot's labels never change: after enough checks, answer from the label's members.
+            let mut all = true;
+            let mut undecided = false;
+            for l in labels {
+                match self.label_member(l, id)? {
+                    Some(true) => {}
+                    Some(false) => {
+                        all = false;
+                        break;
+                    }
+                    None => undecided = true,
+                }
+            }
+            if !all || !undecided {
+                return Ok(all);
+            }
+        }
         let have = self.read().labels(id)?;
         Ok(labels.iter().all(|l| have.contains(l)))
+    }
+
+    /// Whether `id` carries `label`, once the label's members are loaded; `None` before.
+    fn label_member(&mut self, label: &str, id: NodeId) -> QueryResult<Option<bool>> {
+        let state = match self.labels.get_mut(label) {
+            Some(s) => s,
+            None => self.labels.entry(label.to_string()).or_insert(LabelState::Counting(0)),
+        };
+        match state {
+            LabelState::Loaded(m) => Ok(Some(m.contains(id))),
+            LabelState::Counting(n) if *n < LABEL_SET_AFTER => {
+                *n += 1;
+                Ok(None)
+            }
+            LabelState::Counting(_) => {
+                let members = LabelMembers::new(self.read().nodes_with_label(label)?);
+                let has = members.contains(id);
+                self.labels.insert(label.to_string(), LabelState::Loaded(members));
+                Ok(Some(has))
+            }
+        }
     }
 
     /// Whether a node exists on the AS OF date (always, without AS OF).

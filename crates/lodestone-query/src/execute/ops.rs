@@ -6,8 +6,8 @@ use super::{Ctx, Flow, Row, varlen, write};
 use crate::plan::{AggFunc, AggSpec, CExpr, Op, OpKind, PathStep};
 use crate::{QueryError, QueryResult};
 use lodestone_model::{Direction, EdgeId, NodeId, PathValue, Value, normalize_name};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::cmp::Ordering;
-use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 /// Where an operator sends its rows.
@@ -207,6 +207,7 @@ fn run_inner<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 
         OpKind::Start => emit(id, ctx, row, sink),
         OpKind::AllNodes { .. } => op_all_nodes(op, ctx, row, sink),
         OpKind::LabelScan { .. } => op_label_scan(op, ctx, row, sink),
+        OpKind::LabelUnionScan { .. } => op_label_union_scan(op, ctx, row, sink),
         OpKind::NameSeek { .. } => op_name_seek(op, ctx, row, sink),
         OpKind::PropSeek { .. } => op_prop_seek(op, ctx, row, sink),
         OpKind::IdSeek { .. } => op_id_seek(op, ctx, row, sink),
@@ -254,6 +255,25 @@ fn op_label_scan<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<
     match &op.kind {
         OpKind::LabelScan { slot, label, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
             let ids = ctx.read().nodes_with_label(label)?;
+            emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
+        }),
+        _ => Err(malformed()),
+    }
+}
+
+/// Runs one `LabelUnionScan` operator.
+#[inline(never)]
+fn op_label_union_scan<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let id = op.id;
+    match &op.kind {
+        OpKind::LabelUnionScan { slot, any, labels } => for_each_input(op, ctx, row, &mut |ctx, row| {
+            let mut ids = Vec::new();
+            for label in any {
+                ids.extend(ctx.read().nodes_with_label(label)?);
+            }
+            // A node with several of the labels is emitted once.
+            ids.sort_unstable();
+            ids.dedup();
             emit_nodes(id, &ids, *slot, labels, ctx, row, sink)
         }),
         _ => Err(malformed()),
@@ -577,7 +597,7 @@ fn op_distinct<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_
     let id = op.id;
     match &op.kind {
         OpKind::Distinct { slots } => {
-            let mut seen: HashSet<Key> = HashSet::new();
+            let mut seen: FxHashSet<Key> = FxHashSet::default();
             for_each_input(op, ctx, row, &mut |ctx, row| {
                 let key = Key(slots.iter().map(|s| row[*s].clone()).collect());
                 if seen.insert(key) {
@@ -929,18 +949,80 @@ fn check_summable(name: &str, v: &Value) -> QueryResult<()> {
     }
 }
 
+/// The values a DISTINCT aggregate has taken. Nodes and relationships are equal by
+/// id alone (and never equal to other kinds), so they are kept as bare ids.
+#[derive(Default)]
+struct DistinctSet {
+    nodes: FxHashSet<NodeId>,
+    edges: FxHashSet<EdgeId>,
+    other: FxHashSet<super::values::Key1>,
+}
+
+impl DistinctSet {
+    /// Whether `v` is new (and remembers it).
+    fn insert(&mut self, v: &Value) -> bool {
+        match v {
+            Value::Node(n) => self.nodes.insert(n.id),
+            Value::Edge(e) => self.edges.insert(e.id),
+            other => self.other.insert(super::values::Key1(other.clone())),
+        }
+    }
+}
+
 struct Group {
     keys: Vec<Value>,
     accs: Vec<Acc>,
-    seen: Vec<Option<HashSet<super::values::Key1>>>,
+    seen: Vec<Option<DistinctSet>>,
 }
 
 fn new_group(keys: Vec<Value>, aggs: &[AggSpec]) -> Group {
     Group {
         keys,
         accs: aggs.iter().map(|a| Acc::new(a.func)).collect(),
-        seen: aggs.iter().map(|a| a.distinct.then(HashSet::new)).collect(),
+        seen: aggs.iter().map(|a| a.distinct.then(DistinctSet::default)).collect(),
     }
+}
+
+/// `count(x)` or `count(DISTINCT x)` with no grouping directly over a `Reach` that
+/// binds `x`: counts the reached nodes without building a row for each. `None` when the
+/// plan has another shape (or under PROFILE, which shows the operators as planned).
+fn reach_count<'g>(
+    op: &Op,
+    keys: &[(usize, CExpr)],
+    aggs: &[AggSpec],
+    ctx: &mut Ctx<'g>,
+    row: &mut Row,
+    sink: &mut Sink<'_, 'g>,
+) -> QueryResult<Option<Flow>> {
+    let ([agg], true, false) = (aggs, keys.is_empty(), ctx.profile) else {
+        return Ok(None);
+    };
+    let (Some(CExpr::Slot(x)), AggFunc::Count, None) = (&agg.arg, agg.func, &agg.param) else {
+        return Ok(None);
+    };
+    let Some(reach) = op.input.as_deref() else {
+        return Ok(None);
+    };
+    if !matches!(&reach.kind, OpKind::Reach { to, into: false, .. } if to == x) {
+        return Ok(None);
+    }
+    let mut count: i64 = 0;
+    // One search yields each node once, but several input rows may reach the same node.
+    let mut seen: FxHashSet<NodeId> = FxHashSet::default();
+    let distinct = agg.distinct;
+    let flow = varlen::reach_each(reach, ctx, row, &mut |ctx, _, n| {
+        ctx.emitted(reach.id)?;
+        if !distinct || seen.insert(n) {
+            count += 1;
+        }
+        Ok(Flow::Go)
+    })?;
+    if flow == Flow::Stop {
+        return Ok(Some(Flow::Stop));
+    }
+    let mut out = vec![Value::Null; row.len()];
+    out[agg.slot] = Value::Int(count);
+    emit(op.id, ctx, &mut out, sink).map(Some)
 }
 
 fn run_aggregate<'g>(
@@ -951,10 +1033,13 @@ fn run_aggregate<'g>(
     row: &mut Row,
     sink: &mut Sink<'_, 'g>,
 ) -> QueryResult<Flow> {
+    if let Some(flow) = reach_count(op, keys, aggs, ctx, row, sink)? {
+        return Ok(flow);
+    }
     let id = op.id;
     let width = row.len();
     let mut groups: Vec<Group> = Vec::new();
-    let mut index: HashMap<Key, usize> = HashMap::new();
+    let mut index: FxHashMap<Key, usize> = FxHashMap::default();
     if keys.is_empty() {
         groups.push(new_group(Vec::new(), aggs));
     }
@@ -991,7 +1076,7 @@ fn run_aggregate<'g>(
                 continue;
             }
             if let Some(seen) = &mut group.seen[i]
-                && !seen.insert(super::values::Key1(v.clone()))
+                && !seen.insert(&v)
             {
                 continue;
             }

@@ -9,7 +9,8 @@ use crate::plan::{Op, OpKind, Walk};
 use crate::{QueryError, QueryResult};
 use lodestone_model::{Direction, EdgeId, EdgeValue, NodeId, Value};
 use lodestone_store::Adjacent;
-use std::collections::HashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
+use std::collections::hash_map::Entry;
 
 /// The property map every walked relationship must match, evaluated for this row.
 fn edge_filter(walk: &Walk, ctx: &mut Ctx, row: &mut Row) -> QueryResult<Option<Vec<(String, Value)>>> {
@@ -137,6 +138,26 @@ fn op_var_expand<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<
 /// Runs one `Reach` operator.
 #[inline(never)]
 fn op_reach<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, 'g>) -> QueryResult<Flow> {
+    let to = match &op.kind {
+        OpKind::Reach { to, into, .. } => (!*into).then_some(*to),
+        _ => return Err(malformed()),
+    };
+    reach_each(op, ctx, row, &mut |ctx, row, n| {
+        if let Some(to) = to {
+            row[to] = node_val(n);
+        }
+        emit(op.id, ctx, row, sink)
+    })
+}
+
+/// Runs a `Reach` operator's search for each input row and calls `each` with every
+/// node it yields (each node once per input row; the operator's row is counted).
+pub(super) fn reach_each<'g>(
+    op: &Op,
+    ctx: &mut Ctx<'g>,
+    row: &mut Row,
+    each: &mut dyn FnMut(&mut Ctx<'g>, &mut Row, NodeId) -> QueryResult<Flow>,
+) -> QueryResult<Flow> {
     match &op.kind {
         OpKind::Reach {
             from,
@@ -178,13 +199,10 @@ fn op_reach<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, '
                     _ => reachable(ctx, a, walk, &types, *min, *max, target, &filter)?,
                 };
                 for n in found {
-                    if target.is_none() {
-                        if !ctx.has_labels(n, &walk.to_labels)? {
-                            continue;
-                        }
-                        row[*to] = node_val(n);
+                    if target.is_none() && !ctx.has_labels(n, &walk.to_labels)? {
+                        continue;
                     }
-                    if emit(op.id, ctx, row, sink)? == Flow::Stop {
+                    if each(ctx, row, n)? == Flow::Stop {
                         return Ok(Flow::Stop);
                     }
                 }
@@ -310,7 +328,7 @@ fn trails<'g>(
 
 /// Nodes at the end of some trail of `min..=max` hops (`min` is 0 or 1) from `a`, by
 /// breadth-first search. `a` itself counts for `min = 1` only when a cycle through it
-/// fits in `max` hops.
+/// fits in `max` hops. Every node is listed once.
 #[allow(clippy::too_many_arguments)]
 fn reachable(
     ctx: &mut Ctx,
@@ -322,9 +340,9 @@ fn reachable(
     target: Option<NodeId>,
     filter: &Option<Vec<(String, Value)>>,
 ) -> QueryResult<Vec<NodeId>> {
-    // Per visited node: depth, the first edge of its tree path (branch) and its tree edge.
-    let mut seen: HashMap<NodeId, (u64, Option<EdgeId>, Option<EdgeId>)> = HashMap::new();
-    seen.insert(a, (0, None, None));
+    // Per visited node: depth, and the first edge of its tree path (its branch).
+    let mut seen: FxHashMap<NodeId, (u64, Option<EdgeId>)> = FxHashMap::default();
+    seen.insert(a, (0, None));
     let mut out = Vec::new();
     let mut start_found = min == 0;
     if min == 0 {
@@ -334,30 +352,34 @@ fn reachable(
         }
     }
     let undirected = walk.dir == Direction::Both;
-    let mut frontier = vec![a];
+    // Without AS OF and without a property filter every edge and node qualifies.
+    let check = ctx.as_of.is_some() || filter.is_some();
+    // Frontier entries: the node, its branch and its tree edge.
+    let mut frontier: Vec<(NodeId, Option<EdgeId>, Option<EdgeId>)> = vec![(a, None, None)];
+    let mut next = Vec::new();
     let mut buf = Vec::new();
     let mut depth = 0u64;
     while depth < max && !frontier.is_empty() {
-        let mut next = Vec::new();
-        for &u in &frontier {
+        next.clear();
+        for &(u, u_branch, u_tree) in &frontier {
             adjacency(ctx, u, walk.dir, types, &mut buf)?;
-            let (_, u_branch, u_tree) = seen.get(&u).copied().unwrap_or((0, None, None));
             for x in &buf {
                 ctx.tick()?;
-                if !edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(x.other)? {
+                if check && (!edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(x.other)?) {
                     continue;
                 }
-                match seen.get(&x.other).copied() {
-                    None => {
+                match seen.entry(x.other) {
+                    Entry::Vacant(slot) => {
                         let branch = if u == a { Some(x.edge) } else { u_branch };
-                        seen.insert(x.other, (depth + 1, branch, Some(x.edge)));
-                        next.push(x.other);
+                        slot.insert((depth + 1, branch));
+                        next.push((x.other, branch, Some(x.edge)));
                         out.push(x.other);
                         if target == Some(x.other) {
                             return Ok(vec![x.other]);
                         }
                     }
-                    Some((d, v_branch, _)) if !start_found => {
+                    Entry::Occupied(known) if !start_found => {
+                        let (d, v_branch) = *known.get();
                         // A cycle through `a` that is a trail: back to `a` directly (directed),
                         // or across two different branches of the search tree (undirected).
                         let closes = if undirected {
@@ -374,11 +396,11 @@ fn reachable(
                             }
                         }
                     }
-                    Some(_) => {}
+                    Entry::Occupied(_) => {}
                 }
             }
         }
-        frontier = next;
+        std::mem::swap(&mut frontier, &mut next);
         depth += 1;
     }
     if let Some(t) = target {
@@ -387,8 +409,30 @@ fn reachable(
     Ok(out)
 }
 
-/// Parents of each node reached by one side of the search: (edge as walked from a to b, previous node).
-type Parents = HashMap<NodeId, Vec<(EdgeValue, NodeId)>>;
+/// One parent link of a node reached by the search: the edge, the parent at its
+/// other end, and whether the edge starts at the parent.
+#[derive(Clone, Copy)]
+struct Parent {
+    edge: EdgeId,
+    prev: NodeId,
+    outgoing: bool,
+}
+
+impl Parent {
+    /// The edge with its real direction, seen from `node` (the child).
+    fn edge(&self, node: NodeId) -> EdgeValue {
+        if self.outgoing {
+            edge_struct(self.edge, self.prev, node)
+        } else {
+            edge_struct(self.edge, node, self.prev)
+        }
+    }
+}
+
+/// The first parent of each node reached by one side of the search (`None` for its root).
+type Parents = FxHashMap<NodeId, Option<Parent>>;
+/// Further parents of the same depth, kept only when every shortest path is wanted.
+type MoreParents = FxHashMap<NodeId, Vec<Parent>>;
 
 /// Shortest paths from `a` to `b` as edge lists, by bidirectional breadth-first search.
 #[allow(clippy::too_many_arguments)]
@@ -409,43 +453,62 @@ fn shortest(
     if !ctx.node_visible(a)? || !ctx.node_visible(b)? {
         return Ok(Vec::new());
     }
-    let mut fwd: Parents = HashMap::new();
-    let mut bwd: Parents = HashMap::new();
-    fwd.insert(a, Vec::new());
-    bwd.insert(b, Vec::new());
+    let check = ctx.as_of.is_some() || filter.is_some();
+    let mut fwd: Parents = FxHashMap::default();
+    let mut bwd: Parents = FxHashMap::default();
+    let mut fwd_more: MoreParents = FxHashMap::default();
+    let mut bwd_more: MoreParents = FxHashMap::default();
+    fwd.insert(a, None);
+    bwd.insert(b, None);
     let mut ff = vec![a];
     let mut bf = vec![b];
     let (mut df, mut db) = (0u64, 0u64);
     let back = reverse(walk.dir);
     let mut buf = Vec::new();
+    // Nodes first met on the current level (only needed to keep every shortest path).
+    let mut level: FxHashSet<NodeId> = FxHashSet::default();
     while df + db < max {
         let forward = ff.len() <= bf.len();
-        let (frontier, parents, other, dir) = if forward {
-            (&ff, &mut fwd, &bwd, walk.dir)
+        let (frontier, parents, more, other, dir) = if forward {
+            (&ff, &mut fwd, &mut fwd_more, &bwd, walk.dir)
         } else {
-            (&bf, &mut bwd, &fwd, back)
+            (&bf, &mut bwd, &mut bwd_more, &fwd, back)
         };
         let mut next: Vec<NodeId> = Vec::new();
-        let mut level: HashMap<NodeId, ()> = HashMap::new();
+        level.clear();
         for &u in frontier {
             adjacency(ctx, u, dir, types, &mut buf)?;
             for x in &buf {
                 ctx.tick()?;
                 let v = x.other;
+                let link = Parent {
+                    edge: x.edge,
+                    prev: u,
+                    outgoing: x.outgoing,
+                };
+                if !all {
+                    if let Entry::Vacant(slot) = parents.entry(v) {
+                        if check && (!edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(v)?) {
+                            continue;
+                        }
+                        slot.insert(Some(link));
+                        next.push(v);
+                    }
+                    continue;
+                }
+                // A node met on an earlier level already has its shortest parents.
                 let known = parents.contains_key(&v);
-                if known && !level.contains_key(&v) {
+                if known && !level.contains(&v) {
                     continue;
                 }
-                if known && !all {
+                if check && (!edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(v)?) {
                     continue;
                 }
-                if !edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(v)? {
-                    continue;
-                }
-                let e = step_edge(u, x);
-                parents.entry(v).or_default().push((e, u));
-                if !known {
-                    level.insert(v, ());
+                if known {
+                    more.entry(v).or_default().push(link);
+                } else {
+                    parents.insert(v, Some(link));
+                    level.insert(v);
                     next.push(v);
                 }
             }
@@ -459,8 +522,8 @@ fn shortest(
         if !meet.is_empty() {
             let mut out = Vec::new();
             for m in meet {
-                let left = unwind(ctx, &fwd, a, m, all)?;
-                let right = unwind(ctx, &bwd, b, m, all)?;
+                let left = unwind(ctx, &fwd, &fwd_more, a, m, all)?;
+                let right = unwind(ctx, &bwd, &bwd_more, b, m, all)?;
                 for l in &left {
                     for r in &right {
                         ctx.tick()?;
@@ -489,20 +552,27 @@ fn shortest(
 
 /// Every parent chain from `root` to `node` (edges in order from root), or the first only.
 /// There may be very many: the work counts against the statement's budgets.
-fn unwind(ctx: &mut Ctx, parents: &Parents, root: NodeId, node: NodeId, all: bool) -> QueryResult<Vec<Vec<EdgeValue>>> {
+fn unwind(
+    ctx: &mut Ctx,
+    parents: &Parents,
+    more: &MoreParents,
+    root: NodeId,
+    node: NodeId,
+    all: bool,
+) -> QueryResult<Vec<Vec<EdgeValue>>> {
     if node == root {
         return Ok(vec![Vec::new()]);
     }
     let mut out = Vec::new();
-    if let Some(ps) = parents.get(&node) {
-        for (e, prev) in ps {
-            for mut chain in unwind(ctx, parents, root, *prev, all)? {
-                ctx.tick()?;
-                chain.push(e.clone());
-                out.push(chain);
-                if !all {
-                    return Ok(out);
-                }
+    let first = parents.get(&node).copied().flatten();
+    let rest = more.get(&node).map(Vec::as_slice).unwrap_or(&[]);
+    for link in first.iter().chain(rest) {
+        for mut chain in unwind(ctx, parents, more, root, link.prev, all)? {
+            ctx.tick()?;
+            chain.push(link.edge(node));
+            out.push(chain);
+            if !all {
+                return Ok(out);
             }
         }
     }

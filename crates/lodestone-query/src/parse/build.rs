@@ -730,12 +730,25 @@ impl Builder {
         let span = self.sp(&p);
         let mut var = None;
         let mut labels = Vec::new();
+        let mut any_labels: Vec<Ident> = Vec::new();
         let mut props = None;
         let mut depth = 0;
         for k in kids(&p) {
             match k.as_rule() {
                 Rule::variable => var = Some(self.ident(&k)),
                 Rule::node_labels => labels = self.labels_of(std::slice::from_ref(&k)),
+                Rule::label_alternatives => {
+                    for l in kids(&k).into_iter().filter(|l| l.as_rule() == Rule::label_name) {
+                        let l = self.ident(&l);
+                        if !any_labels.iter().any(|a| a.name == l.name) {
+                            any_labels.push(l);
+                        }
+                    }
+                    // `(n:A|A)` is just `(n:A)`.
+                    if any_labels.len() == 1 {
+                        labels = std::mem::take(&mut any_labels);
+                    }
+                }
                 Rule::properties => {
                     let (e, d) = self.properties(k)?;
                     depth = d;
@@ -748,6 +761,7 @@ impl Builder {
             NodePattern {
                 var,
                 labels,
+                any_labels,
                 props,
                 span,
             },

@@ -213,6 +213,7 @@ fn node(n: &mut NodePattern) {
         ident(v);
     }
     n.labels.iter_mut().for_each(ident);
+    n.any_labels.iter_mut().for_each(ident);
     if let Some(p) = &mut n.props {
         expr(p);
     }

@@ -515,8 +515,12 @@ fn node_pattern(out: &mut String, n: &NodePattern) {
         out.push(':');
         name(out, &l.name);
     }
+    for (i, l) in n.any_labels.iter().enumerate() {
+        out.push(if i == 0 { ':' } else { '|' });
+        name(out, &l.name);
+    }
     if let Some(p) = &n.props {
-        if n.var.is_some() || !n.labels.is_empty() {
+        if n.var.is_some() || !n.labels.is_empty() || !n.any_labels.is_empty() {
             out.push(' ');
         }
         expr_at(out, p, 0);

@@ -190,6 +190,11 @@ fn describe(op: &Op, names: &[String]) -> String {
             all.extend(labels.iter().cloned());
             format!("NodeByLabelScan {}", node_text(names, *slot, &all))
         }
+        OpKind::LabelUnionScan { slot, any, labels } => {
+            let n = node_text(names, *slot, labels);
+            let head = n.strip_suffix(')').unwrap_or(&n);
+            format!("NodeByLabelUnionScan {head}:{})", any.join("|"))
+        }
         OpKind::NameSeek { slot, value, labels } => {
             format!(
                 "NodeByNameSeek {} name = {}",

@@ -475,6 +475,13 @@ pub(crate) enum OpKind {
         value: CExpr,
         labels: Vec<String>,
     },
+    /// Nodes carrying at least one label of `any` (each node once, by ascending id),
+    /// with checks for further labels.
+    LabelUnionScan {
+        slot: usize,
+        any: Vec<String>,
+        labels: Vec<String>,
+    },
     /// Nodes found through a property index.
     PropSeek {
         slot: usize,

@@ -149,6 +149,32 @@ fn reads_slot(e: &CExpr, slot: usize) -> bool {
     found || e.has_subplan()
 }
 
+/// The labels of `a:X OR a:Y OR ...` over `slot` alone, one label per test.
+fn label_alternatives(e: &CExpr, slot: usize, out: &mut Vec<String>) -> bool {
+    match e {
+        CExpr::HasLabels(target, labels) if matches!(**target, CExpr::Slot(s) if s == slot) && labels.len() == 1 => {
+            if !out.contains(&labels[0]) {
+                out.push(labels[0].clone());
+            }
+            true
+        }
+        CExpr::Or(a, b) => label_alternatives(a, slot, out) && label_alternatives(b, slot, out),
+        _ => false,
+    }
+}
+
+/// An unplaced predicate that is a disjunction of single labels of the node in `slot`:
+/// its index and the labels.
+fn label_union(st: &State, slot: usize) -> Option<(usize, Vec<String>)> {
+    st.preds.iter().enumerate().find_map(|(i, p)| {
+        if st.placed[i] || p.deps.iter().any(|d| *d != slot) {
+            return None;
+        }
+        let mut any = Vec::new();
+        (label_alternatives(&p.e, slot, &mut any) && any.len() > 1).then_some((i, any))
+    })
+}
+
 impl Compiler<'_> {
     fn pattern_node(
         &mut self,
@@ -202,6 +228,15 @@ impl Compiler<'_> {
             if !ir.nodes[idx].labels.contains(&l.name) {
                 ir.nodes[idx].labels.push(l.name.clone());
             }
+        }
+        // `(n:A|B)`: a predicate the planner may turn into a union of label scans.
+        let mut any = np
+            .any_labels
+            .iter()
+            .map(|l| CExpr::HasLabels(Box::new(CExpr::Slot(slot)), vec![l.name.clone()]));
+        if let Some(first) = any.next() {
+            let e = any.fold(first, |a, b| CExpr::Or(Box::new(a), Box::new(b)));
+            ir.preds.push(Pred { e, deps: vec![slot] });
         }
         if let Some(p) = &np.props {
             let (entries, whole) = self.pattern_props(p)?;
@@ -534,7 +569,7 @@ impl Compiler<'_> {
             // Nothing connects to what is bound: start a new component with a scan.
             if let Some(ni) = self.best_scan(&st, &ir)? {
                 let n = &ir.nodes[ni];
-                let kind = self.scan_kind(n)?;
+                let kind = self.scan_kind(n, &mut st)?;
                 self.bind_node(&mut st, &ir, ni, Seek { cost: 0, kind });
                 continue;
             }
@@ -722,7 +757,7 @@ impl Compiler<'_> {
         }
         let mut best: Option<(u64, usize)> = None;
         for i in open {
-            let cost = self.scan_cost(&ir.nodes[i])?;
+            let cost = self.scan_cost(&ir.nodes[i], st)?;
             if best.is_none_or(|(c, _)| cost < c) {
                 best = Some((cost, i));
             }
@@ -730,10 +765,13 @@ impl Compiler<'_> {
         Ok(best.map(|(_, i)| i))
     }
 
-    fn scan_cost(&mut self, n: &PNode) -> QueryResult<u64> {
+    fn scan_cost(&mut self, n: &PNode, st: &State) -> QueryResult<u64> {
         let stats = self.stats()?;
         Ok(if n.labels.is_empty() {
-            stats.nodes
+            match label_union(st, n.slot) {
+                Some((_, any)) => any.iter().map(|l| stats.labels.get(l).copied().unwrap_or(0)).sum(),
+                None => stats.nodes,
+            }
         } else {
             n.labels
                 .iter()
@@ -743,8 +781,17 @@ impl Compiler<'_> {
         })
     }
 
-    fn scan_kind(&mut self, n: &PNode) -> QueryResult<OpKind> {
+    fn scan_kind(&mut self, n: &PNode, st: &mut State) -> QueryResult<OpKind> {
         if n.labels.is_empty() {
+            if let Some((pi, any)) = label_union(st, n.slot) {
+                // The scan does the predicate's work.
+                st.placed[pi] = true;
+                return Ok(OpKind::LabelUnionScan {
+                    slot: n.slot,
+                    any,
+                    labels: Vec::new(),
+                });
+            }
             return Ok(OpKind::AllNodes {
                 slot: n.slot,
                 labels: Vec::new(),

@@ -83,6 +83,7 @@ impl Compiler<'_> {
         outer: &HashSet<usize>,
         clause: &str,
     ) -> QueryResult<usize> {
+        no_label_disjunction(np, clause)?;
         let decorated = !np.labels.is_empty() || np.props.is_some();
         if let Some(v) = &np.var
             && let Some(var) = self.lookup(&v.name)
@@ -265,7 +266,9 @@ impl Compiler<'_> {
                 part.span,
             ));
         }
-        for (rp, _) in &part.element.chain {
+        no_label_disjunction(&part.element.start, "MERGE")?;
+        for (rp, np) in &part.element.chain {
+            no_label_disjunction(np, "MERGE")?;
             if let Some(v) = &rp.var
                 && self.lookup(&v.name).is_some()
             {
@@ -532,4 +535,16 @@ fn describe_kinds(kinds: &[VarKind]) -> String {
         .map(|k| k.describe())
         .collect();
     names.join(" or ")
+}
+
+/// A label disjunction matches; it cannot say which labels a new node gets.
+fn no_label_disjunction(np: &NodePattern, clause: &str) -> QueryResult<()> {
+    match np.any_labels.first() {
+        Some(first) => Err(semantic(
+            "InvalidLabelDisjunction",
+            format!("{clause} cannot create a node from a label disjunction such as (n:A|B); write (n:A) or (n:A:B)"),
+            first.span,
+        )),
+        None => Ok(()),
+    }
 }
