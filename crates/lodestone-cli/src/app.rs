@@ -189,6 +189,7 @@ pub fn run(cli: Cli) -> CliResult<()> {
         }
         Some(Command::Import(args)) => import_cmd(&session, &args),
         Some(Command::Export(args)) => export_cmd(&session, &args),
+        Some(Command::Spark(args)) => crate::spark::spark_cmd(&session, &args),
         Some(Command::Viz { text, output }) => viz_cmd(&session, &text, &output),
         Some(Command::Info) => info(&session),
         Some(Command::Check) => check(&session),

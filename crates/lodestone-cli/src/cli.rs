@@ -69,6 +69,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Export the whole graph as JSON Lines, CSV or GraphML.
     Export(ExportArgs),
+    /// Run a read-only query on Apache Spark over tables exported from the database.
+    Spark(crate::spark::SparkArgs),
     /// Draw the subgraph of an answer (SVG, PNG, PDF or DOT).
     Viz {
         /// A question or statement whose answer to draw.

@@ -12,6 +12,7 @@ pub mod import;
 pub mod repl;
 pub mod report;
 pub mod script;
+pub mod spark;
 pub mod split;
 pub mod style;
 pub mod viz;

@@ -525,7 +525,7 @@ fn the_default_database_is_built_once_from_the_bundled_data() {
     // A second run reuses it; a changed dataset marker rebuilds it.
     let nodes = info["nodes"].clone();
     lode(home.path())
-        .args(["--format", "csv", "query", "CREATE (:Extra)"])
+        .args(["--format", "csv", "query", "CREATE (:Company {name: 'Extra Co'})"])
         .assert()
         .success();
     let out = lode(home.path()).args(["--format", "json", "info"]).assert().success();
