@@ -22,6 +22,8 @@ use std::sync::Arc;
 /// creation, citations, reads and a question.
 const WORKLOAD: &[&str] = &[
     "CREATE NODE KIND Company (name STRING NOT NULL, v INTEGER)",
+    "CREATE NODE KIND Item (i INTEGER, name STRING, even BOOLEAN)",
+    "CREATE NODE KIND Even (i INTEGER, name STRING)",
     "CREATE (:Company {name: 'A', v: 1})-[:OWNS {share: 15%}]->(:Company {name: 'B', v: 2})",
     "MATCH (a:Company {name: 'A'}) SET a.v = a.v + 10 RETURN a.v",
     "MERGE (c:Company {name: 'C'}) ON CREATE SET c.v = 3 RETURN c.v",
