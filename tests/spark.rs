@@ -17,6 +17,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+#[path = "support/test_file.rs"]
+mod test_file;
+use test_file::{Record, parse_file};
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -31,63 +35,6 @@ fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
         .unwrap_or_default();
     files.sort();
     files
-}
-
-enum Record {
-    Statement(String),
-    Param(String, String),
-    Query { text: String, unordered: bool, line: usize },
-}
-
-fn parse_file(text: &str) -> (bool, Vec<Record>) {
-    let lines: Vec<&str> = text.lines().collect();
-    let blank = |l: &str| l.trim().is_empty();
-    let mut i = 0;
-    let mut load_kb = false;
-    let mut records = Vec::new();
-    while i < lines.len() && (blank(lines[i]) || lines[i].trim_start().starts_with('#')) {
-        i += 1;
-    }
-    if i < lines.len() && lines[i].trim() == "load kb" {
-        load_kb = true;
-        i += 1;
-    }
-    while i < lines.len() {
-        let l = lines[i].trim_end();
-        let start = i;
-        i += 1;
-        if blank(l) || l.trim_start().starts_with('#') {
-            continue;
-        }
-        if l.starts_with("statement") {
-            let mut body = Vec::new();
-            while i < lines.len() && !blank(lines[i]) {
-                body.push(lines[i]);
-                i += 1;
-            }
-            records.push(Record::Statement(body.join("\n")));
-        } else if let Some(rest) = l.strip_prefix("param ") {
-            if let Some((name, expr)) = rest.trim().split_once(char::is_whitespace) {
-                records.push(Record::Param(name.to_string(), expr.trim().to_string()));
-            }
-        } else if l == "query" || l == "query unordered" {
-            let mut body = Vec::new();
-            while i < lines.len() && lines[i].trim_end() != "----" {
-                body.push(lines[i]);
-                i += 1;
-            }
-            i += 1;
-            while i < lines.len() && !blank(lines[i]) {
-                i += 1;
-            }
-            records.push(Record::Query {
-                text: body.join("\n"),
-                unordered: l == "query unordered",
-                line: start + 1,
-            });
-        }
-    }
-    (load_kb, records)
 }
 
 /// A query accepted by the compiler, with the embedded engine's answer.
@@ -157,7 +104,7 @@ fn embedded(db: &Database, text: &str, opts: &ExecOptions) -> Result<Vec<Vec<Val
 
 fn replay(path: &Path, exports: &mut Exports, tally: &mut Tally, cases: &mut Vec<Case>) {
     let text = std::fs::read_to_string(path).expect("read a test file");
-    let (load_kb, records) = parse_file(&text);
+    let (load_kb, records) = parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let db = Database::in_memory();
     if load_kb {
         load_dataset(&db);
@@ -171,17 +118,19 @@ fn replay(path: &Path, exports: &mut Exports, tally: &mut Tally, cases: &mut Vec
         .to_string();
     for r in records {
         match r {
-            Record::Statement(text) => {
+            Record::Ok { text, .. } | Record::Error { text, .. } => {
                 let _ = db.execute_script_with(&text, &opts);
                 tables = None;
             }
-            Record::Param(name, expr) => {
+            Record::Param { name, expr, .. } => {
                 if let Ok(out) = db.query_with(&format!("RETURN {expr} AS v"), &opts) {
                     let v = out.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null);
                     opts.params.insert(name, v);
                 }
             }
-            Record::Query { text, unordered, line } => {
+            Record::Query {
+                text, unordered, line, ..
+            } => {
                 let dir = match &tables {
                     Some(d) => d.clone(),
                     None => {

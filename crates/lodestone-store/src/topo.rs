@@ -379,17 +379,9 @@ impl Topology {
         let large = edges.len() >= 4096 && edges.len() as u64 * 8 >= self.edge_count;
         let mut unsorted: HashSet<(u64, bool)> = HashSet::new();
         for &(id, ty, start, end) in edges {
-            let i = idx(id);
-            if self.edges[i].ty != ABSENT {
+            if !self.place_edge(id, ty, start, end) {
                 continue;
             }
-            self.edges[i] = EdgeSlot { ty, start, end };
-            self.edge_count += 1;
-            let t = ty as usize;
-            if self.type_counts.len() <= t {
-                self.type_counts.resize(t + 1, 0);
-            }
-            self.type_counts[t] += 1;
             if large {
                 continue;
             }
@@ -433,8 +425,15 @@ impl Topology {
         if self.edges.len() <= i {
             self.edges.resize_with(i + 1, EdgeSlot::default);
         }
+        self.place_edge(id, ty, start, end);
+    }
+
+    /// Records an edge in its slot (which must exist) and counts it; false when
+    /// the slot already holds an edge.
+    fn place_edge(&mut self, id: u64, ty: u32, start: u64, end: u64) -> bool {
+        let i = idx(id);
         if self.edges[i].ty != ABSENT {
-            return;
+            return false;
         }
         self.edges[i] = EdgeSlot { ty, start, end };
         self.edge_count += 1;
@@ -443,6 +442,7 @@ impl Topology {
             self.type_counts.resize(t + 1, 0);
         }
         self.type_counts[t] += 1;
+        true
     }
 
     /// Reserves room for edge ids below `n` (a hint while opening).
