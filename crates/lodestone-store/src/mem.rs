@@ -219,7 +219,11 @@ impl Backend for MemStore {
         Ok(())
     }
 
-    fn after_commit(&self) -> StoreResult<()> {
+    fn after_commit(&self) -> StoreResult<u64> {
+        Ok(0)
+    }
+
+    fn wait_durable(&self, _ticket: u64) -> StoreResult<()> {
         Ok(())
     }
 }

@@ -425,8 +425,13 @@ pub(crate) trait Backend: Sync {
     fn writer(&self) -> &Mutex<()>;
     /// Applies a validated change set: the state is unchanged when this fails.
     fn apply(&self, state: &mut Self::State, changes: ChangeSet) -> StoreResult<()>;
-    /// Runs after the state lock is released: makes the commit durable if required.
-    fn after_commit(&self) -> StoreResult<()>;
+    /// Runs after the state lock is released, still under the writer lock: records
+    /// the commit for durability. Returns a ticket for [`Backend::wait_durable`]
+    /// (0 when there is nothing to wait for).
+    fn after_commit(&self) -> StoreResult<u64>;
+    /// Runs after the writer lock is released: returns once the commit with this
+    /// ticket is durable. Writers that wait together share one sync (group commit).
+    fn wait_durable(&self, ticket: u64) -> StoreResult<()>;
 }
 
 /// The write transaction shared by both backends.
@@ -1230,9 +1235,9 @@ impl<S: Backend> WriteTxn for Txn<'_, S> {
             let mut state = store.state().write();
             store.apply(&mut state, changes)?;
         }
-        let result = store.after_commit();
+        let ticket = store.after_commit();
         drop(writer);
-        result
+        store.wait_durable(ticket?)
     }
 
     fn rollback(self: Box<Self>) {}

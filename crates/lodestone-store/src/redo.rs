@@ -174,6 +174,8 @@ pub(crate) fn batch_of(record: &RedoRecord) -> sled::Batch {
 pub(crate) struct RedoLog {
     path: PathBuf,
     file: File,
+    /// Records appended since the log was opened (never reset, also not by `clear`).
+    appended: u64,
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
@@ -190,14 +192,29 @@ impl RedoLog {
             .create(true)
             .open(&path)
             .map_err(io(&path))?;
-        Ok(RedoLog { path, file })
+        Ok(RedoLog {
+            path,
+            file,
+            appended: 0,
+        })
     }
 
     /// Appends a record, synced when `sync` (the commit is durable when this returns).
     pub(crate) fn append(&mut self, record: &RedoRecord, sync: bool) -> StoreResult<()> {
         let frame = record.encode()?;
         self.file.write_all(&frame).map_err(io(&self.path))?;
+        self.appended += 1;
         if sync { self.sync() } else { Ok(()) }
+    }
+
+    /// How many records were appended since the log was opened.
+    pub(crate) fn appended(&self) -> u64 {
+        self.appended
+    }
+
+    /// A second handle on the log file, to sync it without holding the log.
+    pub(crate) fn sync_handle(&self) -> StoreResult<File> {
+        self.file.try_clone().map_err(io(&self.path))
     }
 
     /// Makes every appended record durable.

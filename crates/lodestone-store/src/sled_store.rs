@@ -341,6 +341,8 @@ pub struct SledStore {
     /// The last commit's record, applied but not yet in the redo log; `None` after
     /// a commit too large to log.
     pending: Mutex<Option<RedoRecord>>,
+    /// How many redo records are known durable; its lock orders the syncs.
+    synced: Mutex<u64>,
     immediate: AtomicBool,
     /// The commit sequence number the `TOPOLOGY` file describes, or [`NO_SNAPSHOT`].
     snapshot_seq: AtomicU64,
@@ -758,6 +760,7 @@ impl SledStore {
             marking: Mutex::new(()),
             redo: Mutex::new(redo),
             pending: Mutex::new(None),
+            synced: Mutex::new(0),
             immediate: AtomicBool::new(options.durability == Durability::Immediate),
             snapshot_seq: AtomicU64::new(snapshot_seq),
             from_snapshot,
@@ -766,19 +769,21 @@ impl SledStore {
         })
     }
 
-    /// Appends a commit's record to the redo log, synced when `sync`. Past
+    /// Appends a commit's record to the redo log, unsynced; returns its ticket for
+    /// [`Backend::wait_durable`] (0 when the commit is already durable). Past
     /// [`REDO_LIMIT`] bytes the log is folded into a sled flush.
-    fn append_redo(&self, record: &RedoRecord, sync: bool) -> StoreResult<()> {
+    fn append_redo(&self, record: &RedoRecord) -> StoreResult<u64> {
         let mut redo = self.redo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(log) = redo.as_mut() else {
-            return self.flush_and_mark();
+            return self.flush_and_mark().map(|()| 0);
         };
-        log.append(record, sync)?;
+        log.append(record, false)?;
+        let ticket = log.appended();
         if log.len()? > REDO_LIMIT {
             drop(redo);
-            return self.fold_redo();
+            return self.fold_redo().map(|()| 0);
         }
-        Ok(())
+        Ok(ticket)
     }
 
     /// Flushes sled and marks it, then empties the redo log. Commits made since the
@@ -1165,7 +1170,7 @@ impl Backend for SledStore {
         Ok(())
     }
 
-    fn after_commit(&self) -> StoreResult<()> {
+    fn after_commit(&self) -> StoreResult<u64> {
         // The snapshot on disk describes an older state now: it would be ignored
         // at open (its tag differs), so drop it rather than keep dead bytes.
         if self.snapshot_seq.swap(NO_SNAPSHOT, Ordering::SeqCst) != NO_SNAPSHOT
@@ -1180,10 +1185,35 @@ impl Backend for SledStore {
             .take();
         let immediate = self.immediate.load(Ordering::SeqCst);
         match record {
-            Some(record) => self.append_redo(&record, immediate),
+            Some(record) => self
+                .append_redo(&record)
+                .map(|ticket| if immediate { ticket } else { 0 }),
             // Too large to log: sled's flush is what makes it durable.
-            None => self.fold_redo(),
+            None => self.fold_redo().map(|()| 0),
         }
+    }
+
+    fn wait_durable(&self, ticket: u64) -> StoreResult<()> {
+        if ticket == 0 {
+            return Ok(());
+        }
+        // One writer syncs at a time; the others wait here, and find their record
+        // already covered when the sync before theirs took it along.
+        let mut synced = self.synced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *synced >= ticket {
+            return Ok(());
+        }
+        let (file, upto) = {
+            let redo = self.redo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            match redo.as_ref() {
+                Some(log) => (log.sync_handle()?, log.appended()),
+                None => return Ok(()),
+            }
+        };
+        file.sync_data()
+            .map_err(|e| StoreError::Io(format!("{}: {e}", self.path.join(redo::REDO_FILE).display())))?;
+        *synced = upto;
+        Ok(())
     }
 }
 
