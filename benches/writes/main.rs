@@ -51,7 +51,7 @@ fn main() {
     }
     let tmp = tempfile::tempdir_in(dir.as_deref().unwrap_or(Path::new("."))).expect("temporary directory");
     let fsync = fsync_rate(tmp.path(), n);
-    let db = Database::open(&tmp.path().join("db")).expect("open");
+    let db = Database::open(tmp.path().join("db")).expect("open");
     commits(&db, 0, 20);
     let t = Instant::now();
     commits(&db, 100, n);
