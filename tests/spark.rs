@@ -1,7 +1,8 @@
 //! The same queries on Apache Spark: every read query of the data-driven suite
 //! (tests/cases/**/*.test) that the Spark compiler accepts returns the same rows on
 //! Spark as in the embedded engine, and so does the benchmark workload on the
-//! synthetic 100K-node graph (benches/out/db-100000, when it has been generated).
+//! synthetic 100K-node graph (benches/out/db-100000 when the harness has built it,
+//! else generated with `lodestone-gen` and imported under target/spark-tables).
 //!
 //! All queries run in one Spark session. The test is skipped with a message when
 //! `python3 -c "import pyspark"` fails or Java is missing (`LODE_PYTHON` picks the
@@ -12,6 +13,7 @@
 
 use lodestone::spark::SparkQuery;
 use lodestone::{Database, ExecOptions, Value};
+use lodestone_cli::import::{IdType, ImportOptions, SchemaFile, Source, import};
 use lodestone_cli::spark::{BatchOptions, SparkJob, compile, export_tables, run_batch, spark_available};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -35,6 +37,62 @@ fn files_in(dir: &Path, ext: &str) -> Vec<PathBuf> {
         .unwrap_or_default();
     files.sort();
     files
+}
+
+/// The 100K-node benchmark database and its data directory: the harness's when it
+/// has been run (benches/out), else one generated with `lodestone-gen` and imported
+/// under target/spark-tables the first time.
+fn benchmark_graph() -> (PathBuf, PathBuf) {
+    let db = root().join("benches/out/db-100000/lodestone");
+    let data = root().join("benches/out/data-100000");
+    if db.exists() && data.join("params.json").is_file() {
+        return (db, data);
+    }
+    let base = root().join("target/spark-tables");
+    let (db, data) = (base.join("gen-db-100000"), base.join("gen-data-100000"));
+    if db.join("COMMIT").is_file() && data.join("params.json").is_file() {
+        return (db, data);
+    }
+    let _ = std::fs::remove_dir_all(&db);
+    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_lodestone-gen"))
+        .args(["--nodes", "100000", "--seed", "42", "--out"])
+        .arg(&data)
+        .status()
+        .expect("run lodestone-gen");
+    assert!(generated.success(), "lodestone-gen failed: {generated}");
+    let started = Instant::now();
+    let store = Database::open(&db).expect("create the 100K database");
+    let sources = [
+        Source::Nodes {
+            labels: vec![],
+            files: vec![data.join("nodes.csv")],
+        },
+        Source::Edges {
+            rel_type: None,
+            files: vec![data.join("edges.csv")],
+        },
+    ];
+    let labels = [
+        "Company",
+        "Government",
+        "Agency",
+        "Deposit",
+        "Facility",
+        "Deal",
+        "Material",
+    ];
+    let schema = SchemaFile {
+        schema: Default::default(),
+        indexes: labels.iter().map(|l| (l.to_string(), "id".to_string())).collect(),
+    };
+    let options = ImportOptions {
+        id_type: IdType::Integer,
+        ..ImportOptions::default()
+    };
+    import(&store, &sources, Some(&schema), &options).expect("import the 100K graph");
+    store.flush().expect("flush the 100K graph");
+    println!("generated and imported the 100K graph in {:.1?}", started.elapsed());
+    (db, data)
 }
 
 /// A query accepted by the compiler, with the embedded engine's answer.
@@ -261,8 +319,13 @@ fn spark_returns_the_embedded_rows() {
     }
     let suite_cases = cases.len();
 
-    // The synthetic graph: its tables are exported once and kept between runs.
-    let bench_db = root().join("benches/out/db-100000/lodestone");
+    // The synthetic graph: its tables are exported once and kept between runs. A
+    // clone without benches/out generates and imports it here.
+    let (bench_db, bench_data) = if filter.is_empty() {
+        benchmark_graph()
+    } else {
+        (PathBuf::new(), PathBuf::new())
+    };
     let mut bench_refused = Vec::new();
     if bench_db.exists() && filter.is_empty() {
         // Another process (a benchmark) may hold the database: read a copy then.
@@ -274,12 +337,22 @@ fn spark_returns_the_embedded_rows() {
             }
             Database::open_read_only(&copy).expect("open a copy of the 100K benchmark database")
         });
+        // Tables kept from an earlier run are reused only when they were exported from
+        // this database in its current state (its path and commit record).
         let tables = root().join("target/spark-tables/bench-100000");
-        if !tables.join("schema.json").is_file() {
+        let source = format!(
+            "{}\n{:?}",
+            bench_db.display(),
+            std::fs::read(bench_db.join("COMMIT")).ok()
+        );
+        let marker = tables.join("source.txt");
+        if !tables.join("schema.json").is_file() || std::fs::read_to_string(&marker).ok().as_deref() != Some(&source) {
+            let _ = std::fs::remove_dir_all(&tables);
             export_tables(&db, &tables).expect("export the 100K graph");
+            std::fs::write(&marker, &source).expect("write the export's source marker");
         }
         let opts = ExecOptions::default();
-        for text in bench_queries(&root().join("benches/out/data-100000")) {
+        for text in bench_queries(&bench_data) {
             match compile(&db, &tables, &text, &opts.params) {
                 Ok(query) => cases.push(Case {
                     label: "bench-100000".into(),
