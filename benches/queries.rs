@@ -12,22 +12,14 @@
 
 use criterion::Criterion;
 use lodestone::{Database, Params, Value};
-use lodestone_cli::import::{IdType, ImportOptions, SchemaFile, Source, import};
 use serde_json::Value as Json;
 use std::hint::black_box;
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-const LABELS: [&str; 7] = [
-    "Company",
-    "Deal",
-    "Deposit",
-    "Facility",
-    "Government",
-    "Agency",
-    "Material",
-];
+#[path = "support/mod.rs"]
+mod support;
 
 /// Generates the graph into `dir` and imports it into a database at `dir/db`.
 fn setup(dir: &Path, nodes: u64) -> (Database, Json) {
@@ -42,25 +34,7 @@ fn setup(dir: &Path, nodes: u64) -> (Database, Json) {
         .expect("run lodestone-gen");
     assert!(status.success(), "lodestone-gen failed");
     let db = Database::open(dir.join("db")).expect("open database");
-    let sources = [
-        Source::Nodes {
-            labels: vec![],
-            files: vec![dir.join("nodes.csv")],
-        },
-        Source::Edges {
-            rel_type: None,
-            files: vec![dir.join("edges.csv")],
-        },
-    ];
-    let schema = SchemaFile {
-        schema: Default::default(),
-        indexes: LABELS.iter().map(|l| (l.to_string(), "id".to_string())).collect(),
-    };
-    let options = ImportOptions {
-        id_type: IdType::Integer,
-        ..ImportOptions::default()
-    };
-    import(&db, &sources, Some(&schema), &options).expect("import");
+    support::import_generated(&db, dir).expect("import");
     let params = std::fs::read_to_string(dir.join("params.json")).expect("read params.json");
     (db, serde_json::from_str(&params).expect("parse params.json"))
 }

@@ -16,6 +16,10 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+#[path = "support/mod.rs"]
+mod support;
+use support::dir_size;
+
 /// Set in a child process: open the database at this path, print the figures, exit.
 const OPEN_CHILD_ENV: &str = "LODESTONE_BENCH_OPEN_DIR";
 
@@ -205,15 +209,4 @@ fn main() {
         })
     });
     c.final_summary();
-}
-
-fn dir_size(path: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(path) else { return 0 };
-    entries
-        .filter_map(Result::ok)
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => dir_size(&e.path()),
-            _ => e.metadata().map_or(0, |m| m.len()),
-        })
-        .sum()
 }

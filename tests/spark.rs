@@ -13,7 +13,6 @@
 
 use lodestone::spark::SparkQuery;
 use lodestone::{Database, ExecOptions, Value};
-use lodestone_cli::import::{IdType, ImportOptions, SchemaFile, Source, import};
 use lodestone_cli::spark::{BatchOptions, SparkJob, compile, export_tables, run_batch, spark_available};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -22,6 +21,9 @@ use std::time::Instant;
 #[path = "support/test_file.rs"]
 mod test_file;
 use test_file::{Record, parse_file};
+
+#[path = "../benches/support/mod.rs"]
+mod support;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -62,34 +64,7 @@ fn benchmark_graph() -> (PathBuf, PathBuf) {
     assert!(generated.success(), "lodestone-gen failed: {generated}");
     let started = Instant::now();
     let store = Database::open(&db).expect("create the 100K database");
-    let sources = [
-        Source::Nodes {
-            labels: vec![],
-            files: vec![data.join("nodes.csv")],
-        },
-        Source::Edges {
-            rel_type: None,
-            files: vec![data.join("edges.csv")],
-        },
-    ];
-    let labels = [
-        "Company",
-        "Government",
-        "Agency",
-        "Deposit",
-        "Facility",
-        "Deal",
-        "Material",
-    ];
-    let schema = SchemaFile {
-        schema: Default::default(),
-        indexes: labels.iter().map(|l| (l.to_string(), "id".to_string())).collect(),
-    };
-    let options = ImportOptions {
-        id_type: IdType::Integer,
-        ..ImportOptions::default()
-    };
-    import(&store, &sources, Some(&schema), &options).expect("import the 100K graph");
+    support::import_generated(&store, &data).expect("import the 100K graph");
     store.flush().expect("flush the 100K graph");
     println!("generated and imported the 100K graph in {:.1?}", started.elapsed());
     (db, data)

@@ -23,6 +23,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
+#[path = "../support/mod.rs"]
+mod support;
+use support::{loadavg, peak_rss_mb};
+
 /// Errors of the floor benchmark.
 #[derive(Debug, thiserror::Error)]
 enum FloorError {
@@ -312,27 +316,6 @@ fn measure<P, R>(args: &Args, params: &[P], mut run: impl FnMut(&P) -> R, canon:
     let p95 = times[((0.95 * n as f64).ceil() as usize).clamp(1, n) - 1];
     let mean = times.iter().sum::<f64>() / n as f64;
     json!({"status": "ok", "runs": n, "median_ms": median, "p95_ms": p95, "mean_ms": mean, "results": results})
-}
-
-/// Peak resident set size of this process in MiB, from /proc/self/status (0 if unavailable).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// The machine's one-minute load average from /proc/loadavg (0 if unavailable).
-fn loadavg() -> f64 {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-        .unwrap_or(0.0)
 }
 
 /// Node indices of the parameter list `key` (objects with an `id`).

@@ -12,24 +12,16 @@
 //! the remaining queries in a fresh process.
 
 use lodestone::{Database, Decimal, ExecOptions, Limits, Money, Output, Params, PartialDate, QueryError, Value};
-use lodestone_cli::import::{IdType, ImportOptions, SchemaFile, Source, import};
 use serde_json::{Value as Json, json};
 use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::str::FromStr;
 use std::time::{Duration, Instant};
 
-/// Labels that get an index on `id`: every anchored query seeks its start by `id`.
-const LABELS: [&str; 7] = [
-    "Company",
-    "Deal",
-    "Deposit",
-    "Facility",
-    "Government",
-    "Agency",
-    "Material",
-];
+#[path = "../support/mod.rs"]
+mod support;
+use support::{dir_size, loadavg, peak_rss_mb};
 
 /// The workload in run order: (query name, params.json key).
 const QUERIES: [(&str, &str); 10] = [
@@ -251,25 +243,7 @@ fn emit(msg: &Json) {
 fn load_phase(args: &Args) -> Result<(), BenchError> {
     let started = Instant::now();
     let db = Database::open(&args.db).map_err(|e| BenchError::Db(e.to_string()))?;
-    let sources = [
-        Source::Nodes {
-            labels: vec![],
-            files: vec![args.data.join("nodes.csv")],
-        },
-        Source::Edges {
-            rel_type: None,
-            files: vec![args.data.join("edges.csv")],
-        },
-    ];
-    let schema = SchemaFile {
-        schema: Default::default(),
-        indexes: LABELS.iter().map(|l| (l.to_string(), "id".to_string())).collect(),
-    };
-    let options = ImportOptions {
-        id_type: IdType::Integer,
-        ..ImportOptions::default()
-    };
-    let summary = import(&db, &sources, Some(&schema), &options).map_err(|e| BenchError::Db(e.to_string()))?;
+    let summary = support::import_generated(&db, &args.data).map_err(BenchError::Db)?;
     db.flush().map_err(|e| BenchError::Db(e.to_string()))?;
     drop(db);
     let load_s = started.elapsed().as_secs_f64();
@@ -576,39 +550,4 @@ fn canon_top10(out: &Output) -> String {
         })
         .collect();
     format!("{}:{}", items.len(), fnv1a64(&items.join("\n")))
-}
-
-/// Peak resident set size of this process in MiB, from /proc/self/status (0 if unavailable).
-fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// The machine's one-minute load average from /proc/loadavg (0 if unavailable).
-fn loadavg() -> f64 {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().and_then(|v| v.parse().ok()))
-        .unwrap_or(0.0)
-}
-
-/// Total size of the files under `path`, in bytes.
-fn dir_size(path: &Path) -> u64 {
-    let Ok(entries) = std::fs::read_dir(path) else {
-        return std::fs::metadata(path).map_or(0, |m| m.len());
-    };
-    entries
-        .filter_map(Result::ok)
-        .map(|e| match e.file_type() {
-            Ok(t) if t.is_dir() => dir_size(&e.path()),
-            _ => e.metadata().map_or(0, |m| m.len()),
-        })
-        .sum()
 }

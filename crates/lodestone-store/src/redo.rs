@@ -199,12 +199,13 @@ impl RedoLog {
         })
     }
 
-    /// Appends a record, synced when `sync` (the commit is durable when this returns).
-    pub(crate) fn append(&mut self, record: &RedoRecord, sync: bool) -> StoreResult<()> {
+    /// Appends a record; it is durable once [`RedoLog::sync`] (or a sync of a
+    /// [`RedoLog::sync_handle`]) has run after this.
+    pub(crate) fn append(&mut self, record: &RedoRecord) -> StoreResult<()> {
         let frame = record.encode()?;
         self.file.write_all(&frame).map_err(io(&self.path))?;
         self.appended += 1;
-        if sync { self.sync() } else { Ok(()) }
+        Ok(())
     }
 
     /// How many records were appended since the log was opened.
@@ -296,13 +297,14 @@ mod tests {
         assert!(read(dir.path()).unwrap().is_empty());
         let mut log = RedoLog::open(dir.path()).unwrap();
         for seq in 1..=5 {
-            log.append(&record(seq), true).unwrap();
+            log.append(&record(seq)).unwrap();
+            log.sync().unwrap();
         }
         let got = read(dir.path()).unwrap();
         assert_eq!(got, (1..=5).map(record).collect::<Vec<_>>());
         log.clear().unwrap();
         assert!(read(dir.path()).unwrap().is_empty());
-        log.append(&record(6), false).unwrap();
+        log.append(&record(6)).unwrap();
         log.sync().unwrap();
         assert_eq!(read(dir.path()).unwrap(), vec![record(6)]);
     }
@@ -312,7 +314,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut log = RedoLog::open(dir.path()).unwrap();
         for seq in 1..=3 {
-            log.append(&record(seq), true).unwrap();
+            log.append(&record(seq)).unwrap();
+            log.sync().unwrap();
         }
         let path = dir.path().join(REDO_FILE);
         let whole = std::fs::read(&path).unwrap();

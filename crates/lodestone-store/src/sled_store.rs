@@ -777,7 +777,7 @@ impl SledStore {
         let Some(log) = redo.as_mut() else {
             return self.flush_and_mark().map(|()| 0);
         };
-        log.append(record, false)?;
+        log.append(record)?;
         let ticket = log.appended();
         if log.len()? > REDO_LIMIT {
             drop(redo);
