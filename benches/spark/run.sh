@@ -55,3 +55,6 @@ run() {
 run "who funds X (X a company, id $company)" "$(who_funds Company "$company")"
 run "who funds X (X a deposit, id $deposit)" "$(who_funds Deposit "$deposit")"
 run "top-10 governments/agencies by FUNDS total" "$TOP10"
+# The question form: the same walk, with paths, citations and the answer table.
+name=$("$LODE" --db "$DB" --read-only -f csv query "MATCH (c:Company {id: $company}) RETURN c.name AS n" | tail -n 1)
+run "who funds '$name' (the question)" "who funds '$name'"

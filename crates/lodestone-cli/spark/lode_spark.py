@@ -105,6 +105,9 @@ def main():
         SparkSession.builder.appName("lodestone")
         .master(req.get("master") or "local[*]")
         .config("spark.sql.ansi.enabled", "true")
+        # Constraint propagation grows exponentially with the many aliased columns
+        # of compiled graph patterns; it only adds inferred filters.
+        .config("spark.sql.constraintPropagation.enabled", "false")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.shuffle.partitions", str(req.get("partitions") or 8))

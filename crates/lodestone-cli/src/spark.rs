@@ -23,7 +23,7 @@ use std::process::{Command, Stdio};
 pub const RUNNER: &str = include_str!("../spark/lode_spark.py");
 
 /// Version of the table layout written in `schema.json`.
-pub const LAYOUT_VERSION: u64 = 1;
+pub const LAYOUT_VERSION: u64 = 2;
 
 /// Options of `lode spark`.
 #[derive(Debug, Args)]
@@ -91,6 +91,18 @@ fn write_row(out: &mut String, names: &[(String, String)], cells: &[Cell]) {
     out.push_str("}\n");
 }
 
+/// An element's citations as the `cites` column holds them (null when it has none).
+fn cites_cell(citations: &[lodestone::Citation]) -> Cell {
+    if citations.is_empty() {
+        return Cell::Null;
+    }
+    let items: Vec<Json> = citations
+        .iter()
+        .map(|c| json!({"source": c.source, "line": c.line, "note": c.note}))
+        .collect();
+    Cell::Json(Json::Array(items).to_string())
+}
+
 fn prop_row(cells: &mut Vec<Cell>, props: &BTreeMap<String, PropColumn>, values: &lodestone::Props) {
     let mut sorted: Vec<(&String, &PropColumn)> = props.iter().collect();
     sorted.sort_by_key(|(_, c)| c.column[1..].parse::<usize>().unwrap_or(usize::MAX));
@@ -118,36 +130,76 @@ fn replace_file(path: &Path, text: &str) -> CliResult<()> {
     fs::rename(&tmp, path).map_err(|e| io_err("replace", path, e))
 }
 
-/// Exports the database as the node and edge tables Spark reads, into `dir`.
+/// Writes a table file through a temporary beside it, renamed when complete.
+struct TableFile {
+    path: PathBuf,
+    tmp: PathBuf,
+    out: std::io::BufWriter<fs::File>,
+    line: String,
+}
+
+impl TableFile {
+    fn create(path: PathBuf) -> CliResult<TableFile> {
+        let tmp = path.with_extension("tmp");
+        let file = fs::File::create(&tmp).map_err(|e| io_err("create", &tmp, e))?;
+        Ok(TableFile {
+            path,
+            tmp,
+            out: std::io::BufWriter::with_capacity(1 << 20, file),
+            line: String::new(),
+        })
+    }
+
+    fn row(&mut self, names: &[(String, String)], cells: &[Cell]) -> CliResult<()> {
+        self.line.clear();
+        write_row(&mut self.line, names, cells);
+        self.out
+            .write_all(self.line.as_bytes())
+            .map_err(|e| io_err("write", &self.tmp, e))
+    }
+
+    fn finish(self) -> CliResult<()> {
+        let file = self
+            .out
+            .into_inner()
+            .map_err(|e| io_err("write", &self.tmp, e.error()))?;
+        file.sync_all().map_err(|e| io_err("write", &self.tmp, e))?;
+        fs::rename(&self.tmp, &self.path).map_err(|e| io_err("replace", &self.path, e))
+    }
+}
+
+/// Exports the database as the node and edge tables Spark reads, into `dir`. Two
+/// passes over one read snapshot: the first learns each property's type, the second
+/// writes the rows as it reads them, so memory stays flat in the graph's size.
 pub fn export_tables(db: &Database, dir: &Path) -> CliResult<TableSummary> {
     fs::create_dir_all(dir).map_err(|e| io_err("create", dir, e))?;
     let graph = db.read()?;
+    let node_ids = graph.all_nodes()?;
+    let edge_ids = graph.all_edges()?;
+    let mut catalog = Catalog::default();
+    for id in &node_ids {
+        if let Some(rec) = graph.node(*id)? {
+            for (k, v) in &rec.props {
+                catalog.observe(true, k, v);
+            }
+        }
+    }
+    for id in &edge_ids {
+        if let Some(rec) = graph.edge(*id)? {
+            for (k, v) in &rec.props {
+                catalog.observe(false, k, v);
+            }
+        }
+    }
     let mut names: HashMap<NodeId, Vec<String>> = HashMap::new();
     for (key, id) in graph.name_keys()? {
         names.entry(id).or_default().push(key);
     }
-    let mut catalog = Catalog::default();
-    let mut nodes = Vec::new();
-    for id in graph.all_nodes()? {
-        if let Some(rec) = graph.node(id)? {
-            for (k, v) in &rec.props {
-                catalog.observe(true, k, v);
-            }
-            nodes.push((id, rec));
-        }
-    }
-    let mut edges = Vec::new();
-    for id in graph.all_edges()? {
-        if let Some(rec) = graph.edge(id)? {
-            for (k, v) in &rec.props {
-                catalog.observe(false, k, v);
-            }
-            edges.push((id, rec));
-        }
-    }
     let node_cols = catalog.node_columns();
-    let mut text = String::new();
-    for (id, rec) in &nodes {
+    let mut file = TableFile::create(dir.join("nodes.jsonl"))?;
+    let mut nodes = 0u64;
+    for id in &node_ids {
+        let Some(rec) = graph.node(*id)? else { continue };
         let mut keys = names.remove(id).unwrap_or_default();
         keys.sort();
         keys.dedup();
@@ -157,24 +209,30 @@ pub fn export_tables(db: &Database, dir: &Path) -> CliResult<TableSummary> {
             Cell::Int(id.0 as i64),
             Cell::Json(Json::Array(labels).to_string()),
             Cell::Json(Json::Array(keys).to_string()),
+            cites_cell(&rec.citations),
         ];
         prop_row(&mut cells, &catalog.node_props, &rec.props);
-        write_row(&mut text, &node_cols, &cells);
+        file.row(&node_cols, &cells)?;
+        nodes += 1;
     }
-    replace_file(&dir.join("nodes.jsonl"), &text)?;
+    file.finish()?;
     let edge_cols = catalog.edge_columns();
-    let mut text = String::new();
-    for (id, rec) in &edges {
+    let mut file = TableFile::create(dir.join("edges.jsonl"))?;
+    let mut edges = 0u64;
+    for id in &edge_ids {
+        let Some(rec) = graph.edge(*id)? else { continue };
         let mut cells = vec![
             Cell::Int(id.0 as i64),
             Cell::Text(rec.rel_type.clone()),
             Cell::Int(rec.start.0 as i64),
             Cell::Int(rec.end.0 as i64),
+            cites_cell(&rec.citations),
         ];
         prop_row(&mut cells, &catalog.edge_props, &rec.props);
-        write_row(&mut text, &edge_cols, &cells);
+        file.row(&edge_cols, &cells)?;
+        edges += 1;
     }
-    replace_file(&dir.join("edges.jsonl"), &text)?;
+    file.finish()?;
     let schema = json!({
         "version": LAYOUT_VERSION,
         "nodes": columns_json(&node_cols),
@@ -184,10 +242,7 @@ pub fn export_tables(db: &Database, dir: &Path) -> CliResult<TableSummary> {
     });
     let pretty = serde_json::to_string_pretty(&schema).map_err(|e| CliError::Data(e.to_string()))?;
     replace_file(&dir.join("schema.json"), &pretty)?;
-    Ok(TableSummary {
-        nodes: nodes.len() as u64,
-        edges: edges.len() as u64,
-    })
+    Ok(TableSummary { nodes, edges })
 }
 
 fn props_from_json(v: &Json) -> CliResult<BTreeMap<String, PropColumn>> {
@@ -410,9 +465,9 @@ pub fn run_batch(
     Ok(results)
 }
 
-/// Decodes Spark's rows into the engine's values.
-pub fn decode_rows(query: &SparkQuery, rows: &[Vec<RawCell>]) -> Result<Vec<Vec<Value>>, SparkError> {
-    rows.iter().map(|r| query.decode(r)).collect()
+/// The statement's result from Spark's rows: decoded values, or a question's table.
+pub fn finish(query: &SparkQuery, rows: &[Vec<RawCell>]) -> Result<Output, SparkError> {
+    query.finish(rows)
 }
 
 fn spark_error(e: SparkError, text: &str) -> CliError {
@@ -494,12 +549,7 @@ pub fn spark_cmd(session: &Session, args: &SparkArgs) -> CliResult<()> {
         eprintln!("embedded: {}", timing_text(&embedded));
         eprintln!("spark:    {}", timing_text(&rows.seconds));
     }
-    let rows = decode_rows(&query, &rows.rows).map_err(|e| CliError::Data(e.to_string()))?;
-    let out = Output {
-        columns: query.columns.clone(),
-        rows,
-        ..Output::default()
-    };
+    let out = finish(&query, &rows.rows).map_err(|e| CliError::Data(e.to_string()))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(render(&out, session.format, &stdout_render_options()).as_bytes());
     let _ = stdout.flush();

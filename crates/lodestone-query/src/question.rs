@@ -81,11 +81,11 @@
 //! - **sources of X**: the citations of X itself.
 
 mod resolve;
-mod table;
+pub(crate) mod table;
 mod text;
 
 pub use resolve::{MAX_SUGGESTIONS, MIN_SIMILARITY, Resolved, resolve, suggest};
-pub use table::MAX_PATHS;
+pub use table::{Facts, MAX_PATHS};
 pub use text::{CONTROL_DEPTH, Families, OBJECT, OWNERSHIP_DEPTH, PATH_DEPTH, SUBJECT, conventional_types, query_text};
 
 use crate::api::{ExecOptions, Output, Params};
@@ -222,6 +222,21 @@ fn respan(error: QueryError, span: Span) -> QueryError {
     }
 }
 
+/// The display name of a node in a question's table: its `name`, else its label and id.
+pub fn display_name(n: &lodestone_model::NodeValue) -> String {
+    table::node_name(n)
+}
+
+/// Builds a question's table from the rows of its compiled query.
+pub(crate) fn build_table(kind: QuestionKind, facts: &dyn Facts, out: &Output) -> QueryResult<Output> {
+    let table = table::build(kind, facts, out)?;
+    Ok(Output {
+        columns: table.columns,
+        rows: table.rows,
+        ..Output::default()
+    })
+}
+
 /// Compiles a question and runs it on a read view: [`Mode::Run`] returns its table,
 /// [`Mode::Explain`] the compiled query and its plan, [`Mode::Profile`] both.
 pub fn answer(graph: &dyn GraphRead, question: &Question, options: &ExecOptions, mode: Mode) -> QueryResult<Output> {
@@ -249,7 +264,7 @@ pub fn answer(graph: &dyn GraphRead, question: &Question, options: &ExecOptions,
             ..out
         });
     }
-    let table = table::build(question.kind, graph, &out)?;
+    let table = table::build(question.kind, &table::GraphFacts(graph), &out)?;
     Ok(Output {
         columns: table.columns,
         rows: table.rows,

@@ -387,10 +387,10 @@ pub(crate) struct AggSpec {
 /// One step of a path after its first node.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum PathStep {
-    /// A single relationship (slot).
-    Edge { rel: usize },
-    /// A variable-length relationship (slot holding a list).
-    Edges { rel: usize },
+    /// A single relationship (slot) and the node slot it leads to.
+    Edge { rel: usize, to: usize },
+    /// A variable-length relationship (slot holding a list) and the node slot it leads to.
+    Edges { rel: usize, to: usize },
 }
 
 /// A node a CREATE or MERGE makes.

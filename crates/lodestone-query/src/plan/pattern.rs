@@ -613,9 +613,15 @@ impl Compiler<'_> {
                     .map(|ri| {
                         let r = &ir.rels[*ri];
                         if r.len.is_some() {
-                            PathStep::Edges { rel: r.slot }
+                            PathStep::Edges {
+                                rel: r.slot,
+                                to: ir.nodes[r.right].slot,
+                            }
                         } else {
-                            PathStep::Edge { rel: r.slot }
+                            PathStep::Edge {
+                                rel: r.slot,
+                                to: ir.nodes[r.right].slot,
+                            }
                         }
                     })
                     .collect();

@@ -18,6 +18,34 @@ pub const MAX_PATHS: usize = 5;
 /// Properties not compared between claims: the claim key itself and free-text commentary.
 const NOT_COMPARED: [&str; 3] = ["key", "description", "note"];
 
+/// What a question's table reads besides the query's rows: the citations of the
+/// elements it shows and the names of nodes it only knows by id.
+pub trait Facts {
+    /// The citations of a node (none when it does not exist).
+    fn node_citations(&self, id: NodeId) -> QueryResult<Vec<Citation>>;
+    /// The citations of a relationship (none when it does not exist).
+    fn edge_citations(&self, id: EdgeId) -> QueryResult<Vec<Citation>>;
+    /// A node's display name, or `None` when it does not exist.
+    fn node_name(&self, id: NodeId) -> QueryResult<Option<String>>;
+}
+
+/// The facts of a read view of the store.
+pub(crate) struct GraphFacts<'g>(pub &'g dyn GraphRead);
+
+impl Facts for GraphFacts<'_> {
+    fn node_citations(&self, id: NodeId) -> QueryResult<Vec<Citation>> {
+        Ok(self.0.node(id)?.map(|r| r.citations.clone()).unwrap_or_default())
+    }
+
+    fn edge_citations(&self, id: EdgeId) -> QueryResult<Vec<Citation>> {
+        Ok(self.0.edge(id)?.map(|r| r.citations.clone()).unwrap_or_default())
+    }
+
+    fn node_name(&self, id: NodeId) -> QueryResult<Option<String>> {
+        Ok(self.0.node(id)?.map(|r| record_name(id, &r)))
+    }
+}
+
 /// A question's table.
 pub(crate) struct Table {
     pub columns: Vec<String>,
@@ -79,8 +107,13 @@ impl<'o> Row<'_, 'o> {
     }
 }
 
+/// The properties a table reads from the nodes of a path (`node_name`).
+pub(crate) const PATH_NODE_PROPS: [&str; 1] = ["name"];
+/// The properties a table reads from the relationships of a path (`edge_label`, shares).
+pub(crate) const PATH_EDGE_PROPS: [&str; 2] = ["role", "share"];
+
 /// The display name of a node in a result.
-fn node_name(n: &NodeValue) -> String {
+pub(crate) fn node_name(n: &NodeValue) -> String {
     match n.props.get("name") {
         Some(Value::String(s)) => s.clone(),
         _ => match n.labels.first() {
@@ -162,14 +195,14 @@ impl<'v> Walk<'v> {
 
 /// Citations gathered from elements, rendered as sorted `file:line` strings.
 struct Sources<'g> {
-    graph: &'g dyn GraphRead,
+    graph: &'g dyn Facts,
     seen_nodes: BTreeSet<NodeId>,
     seen_edges: BTreeSet<EdgeId>,
     cites: BTreeSet<(String, Option<u32>)>,
 }
 
 impl<'g> Sources<'g> {
-    fn new(graph: &'g dyn GraphRead) -> Self {
+    fn new(graph: &'g dyn Facts) -> Self {
         Sources {
             graph,
             seen_nodes: BTreeSet::new(),
@@ -187,9 +220,9 @@ impl<'g> Sources<'g> {
     fn node(&mut self, n: Option<&NodeValue>) -> QueryResult<()> {
         if let Some(n) = n
             && self.seen_nodes.insert(n.id)
-            && let Some(record) = self.graph.node(n.id)?
         {
-            self.add(&record.citations);
+            let cites = self.graph.node_citations(n.id)?;
+            self.add(&cites);
         }
         Ok(())
     }
@@ -197,9 +230,9 @@ impl<'g> Sources<'g> {
     fn edge(&mut self, e: Option<&EdgeValue>) -> QueryResult<()> {
         if let Some(e) = e
             && self.seen_edges.insert(e.id)
-            && let Some(record) = self.graph.edge(e.id)?
         {
-            self.add(&record.citations);
+            let cites = self.graph.edge_citations(e.id)?;
+            self.add(&cites);
         }
         Ok(())
     }
@@ -256,7 +289,7 @@ fn columns(names: &[&str]) -> Vec<String> {
 }
 
 /// Builds the table of a question from the compiled query's output.
-pub(crate) fn build(kind: QuestionKind, graph: &dyn GraphRead, out: &Output) -> QueryResult<Table> {
+pub(crate) fn build(kind: QuestionKind, graph: &dyn Facts, out: &Output) -> QueryResult<Table> {
     let rows = Rows::new(out);
     match kind {
         QuestionKind::WhoFunds => who_funds(&rows, graph),
@@ -291,7 +324,7 @@ fn money_cells(r: &Row<'_, '_>) -> [Value; 5] {
     ]
 }
 
-fn who_funds(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
+fn who_funds(rows: &Rows<'_>, graph: &dyn Facts) -> QueryResult<Table> {
     // One row per funding fact (funder, its edge, the deal, the recipient edge); when
     // several walks lead from the recipient to the entity, the shortest one is kept.
     type Fact = (Option<NodeId>, Option<EdgeId>, Option<NodeId>, Option<EdgeId>);
@@ -347,7 +380,7 @@ fn who_funds(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
     })
 }
 
-fn what_funds(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
+fn what_funds(rows: &Rows<'_>, graph: &dyn Facts) -> QueryResult<Table> {
     let mut out = Vec::new();
     for r in rows.iter() {
         let (x, fin, d, fout, to) = (r.node("x"), r.edge("fin"), r.node("d"), r.edge("fout"), r.node("r"));
@@ -407,7 +440,7 @@ fn chain_share(chain: &PathValue) -> Value {
     total.map_or(Value::Null, |t| Value::Percent(t.normalize()))
 }
 
-fn ownership(rows: &Rows<'_>, graph: &dyn GraphRead, column: &str, inbound: bool) -> QueryResult<Table> {
+fn ownership(rows: &Rows<'_>, graph: &dyn Facts, column: &str, inbound: bool) -> QueryResult<Table> {
     let mut out: Vec<(usize, Vec<Value>)> = Vec::new();
     for r in rows.iter() {
         let Some(chain) = r.path("chain") else { continue };
@@ -441,7 +474,7 @@ fn ownership(rows: &Rows<'_>, graph: &dyn GraphRead, column: &str, inbound: bool
     })
 }
 
-fn supply(rows: &Rows<'_>, graph: &dyn GraphRead, party: &str, material_first: bool) -> QueryResult<Table> {
+fn supply(rows: &Rows<'_>, graph: &dyn Facts, party: &str, material_first: bool) -> QueryResult<Table> {
     let mut out = Vec::new();
     for r in rows.iter() {
         let mut sources = Sources::new(graph);
@@ -475,7 +508,7 @@ fn supply(rows: &Rows<'_>, graph: &dyn GraphRead, party: &str, material_first: b
     })
 }
 
-fn partners(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
+fn partners(rows: &Rows<'_>, graph: &dyn Facts) -> QueryResult<Table> {
     let mut out = Vec::new();
     for r in rows.iter() {
         let (x, e, d, e2, p) = (r.node("x"), r.edge("e"), r.node("d"), r.edge("e2"), r.node("p"));
@@ -503,7 +536,7 @@ fn partners(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
     })
 }
 
-fn operates(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
+fn operates(rows: &Rows<'_>, graph: &dyn Facts) -> QueryResult<Table> {
     let mut out = Vec::new();
     for r in rows.iter() {
         let mut sources = Sources::new(graph);
@@ -523,7 +556,7 @@ fn operates(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
     })
 }
 
-fn paths(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
+fn paths(rows: &Rows<'_>, graph: &dyn Facts) -> QueryResult<Table> {
     let mut found: Vec<(String, &PathValue)> = Vec::new();
     for r in rows.iter() {
         if let Some(p) = r.path("p") {
@@ -571,7 +604,7 @@ struct Claim {
     first_source: Value,
 }
 
-fn claim_of(graph: &dyn GraphRead, key: &Value, v: &Value) -> QueryResult<Option<Claim>> {
+fn claim_of(graph: &dyn Facts, key: &Value, v: &Value) -> QueryResult<Option<Claim>> {
     let mut sources = Sources::new(graph);
     let (text, props) = match v {
         Value::Node(n) => {
@@ -581,10 +614,7 @@ fn claim_of(graph: &dyn GraphRead, key: &Value, v: &Value) -> QueryResult<Option
         Value::Edge(e) => {
             sources.edge(Some(e))?;
             let end_name = |id: NodeId| -> QueryResult<String> {
-                Ok(match graph.node(id)? {
-                    Some(record) => record_name(id, &record),
-                    None => format!("node #{id}"),
-                })
+                Ok(graph.node_name(id)?.unwrap_or_else(|| format!("node #{id}")))
             };
             (
                 format!("{} -[{}]-> {}", end_name(e.start)?, e.rel_type, end_name(e.end)?),
@@ -607,7 +637,7 @@ fn claim_of(graph: &dyn GraphRead, key: &Value, v: &Value) -> QueryResult<Option
     }))
 }
 
-fn conflicts(rows: &Rows<'_>, graph: &dyn GraphRead) -> QueryResult<Table> {
+fn conflicts(rows: &Rows<'_>, graph: &dyn Facts) -> QueryResult<Table> {
     // Claims grouped by key and by element kind (node claims and edge claims apart).
     let mut groups: BTreeMap<(String, bool), Vec<Claim>> = BTreeMap::new();
     let mut seen: BTreeSet<(bool, u64)> = BTreeSet::new();

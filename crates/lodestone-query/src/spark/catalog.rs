@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 /// The SQL type of every amount column (money and percent).
 pub const DECIMAL_TYPE: &str = "decimal(38,18)";
 
+/// The SQL type of the `cites` column of both tables: an element's citations.
+pub const CITES_TYPE: &str = "array<struct<source:string,line:bigint,note:string>>";
+
 /// What a property key holds across every element of one table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PropType {
@@ -143,6 +146,7 @@ impl Catalog {
             ("id".to_string(), "bigint".to_string()),
             ("labels".to_string(), "array<string>".to_string()),
             ("names".to_string(), "array<string>".to_string()),
+            ("cites".to_string(), CITES_TYPE.to_string()),
         ];
         push_prop_columns(&mut cols, &self.node_props);
         cols
@@ -155,6 +159,7 @@ impl Catalog {
             ("type".to_string(), "string".to_string()),
             ("src".to_string(), "bigint".to_string()),
             ("dst".to_string(), "bigint".to_string()),
+            ("cites".to_string(), CITES_TYPE.to_string()),
         ];
         push_prop_columns(&mut cols, &self.edge_props);
         cols

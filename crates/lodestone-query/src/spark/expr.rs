@@ -3,7 +3,7 @@
 use super::ops::{Builder, Rel};
 use super::{SparkResult, unsupported};
 use crate::execute::values::Arith;
-use crate::plan::{CExpr, CmpOp, Func, StrOp};
+use crate::plan::{CExpr, CmpOp, Func, Quant, StrOp};
 use lodestone_model::Value;
 
 /// The type of an expression, known before running.
@@ -19,9 +19,12 @@ pub(crate) enum Ty {
     Percent,
     Node,
     Rel,
-    /// A list of relationships: ids (or NULL when unknown) and length.
+    /// A list of relationships: ids (or NULL when unknown), length, the nodes between
+    /// them and the relationships themselves as structs (NULL unless the query needs
+    /// path elements).
     RelList,
-    /// A path: its length only.
+    /// A path: its length, its nodes and its relationships as structs (NULL unless
+    /// the query needs path elements).
     Path,
 }
 
@@ -30,7 +33,9 @@ impl Ty {
     pub(crate) fn width(self) -> usize {
         match self {
             Ty::Date => 5,
-            Ty::Money | Ty::RelList => 2,
+            Ty::RelList => 4,
+            Ty::Path => 3,
+            Ty::Money => 2,
             _ => 1,
         }
     }
@@ -240,6 +245,7 @@ impl Builder<'_> {
     pub(crate) fn expr(&mut self, e: &CExpr, rel: &Rel, alias: &str) -> SparkResult<SqlVal> {
         Ok(match e {
             CExpr::Const(v) => constant(v)?,
+            CExpr::Slot(s) if self.lambda.contains_key(s) => self.lambda[s].clone(),
             CExpr::Slot(s) => {
                 let Some(ty) = rel.slots.get(s).copied() else {
                     return unsupported(format!("a reference to `{}` here", self.slot_name(*s)));
@@ -351,14 +357,74 @@ impl Builder<'_> {
             } => self.case(subject.as_deref(), whens, otherwise.as_deref(), rel, alias)?,
             CExpr::List(_) | CExpr::Map(_) => return unsupported("list and map values"),
             CExpr::Index(..) | CExpr::Slice(..) => return unsupported("list indexing and slicing"),
-            CExpr::ListComp { .. } | CExpr::Quant { .. } | CExpr::Reduce { .. } => {
-                return unsupported("list comprehensions, quantifiers and reduce");
+            CExpr::Quant { q, slot, list, pred } => self.quantifier(*q, *slot, list, pred, rel, alias)?,
+            CExpr::ListComp { .. } | CExpr::Reduce { .. } => {
+                return unsupported("list comprehensions and reduce");
             }
             CExpr::Exists(_) | CExpr::PatternComp(..) => return unsupported("pattern predicates and comprehensions"),
             CExpr::PropsMatch(..) => return unsupported("a property map given as a parameter in a pattern"),
             #[allow(unreachable_patterns)]
             _ => return unsupported("this expression"),
         })
+    }
+
+    /// `all`, `any` and `none` over the nodes or relationships of a path, or over a
+    /// variable-length relationship list, as Spark's `forall` and `exists`, whose
+    /// null logic is the engine's (true wins for `exists`, false for `forall`, else null).
+    fn quantifier(
+        &mut self,
+        q: Quant,
+        slot: usize,
+        list: &CExpr,
+        pred: &CExpr,
+        rel: &Rel,
+        alias: &str,
+    ) -> SparkResult<SqlVal> {
+        let (node, arr, owner) = match list {
+            CExpr::Func(f @ (Func::Nodes | Func::Relationships), args) if args.len() == 1 => {
+                let v = self.expr(&args[0], rel, alias)?;
+                match v.ty {
+                    Ty::Null => return Ok(SqlVal::one(Ty::Null, NULL_BOOL.into())),
+                    Ty::Path if *f == Func::Nodes => (true, v.parts[1].clone(), &args[0]),
+                    Ty::Path => (false, v.parts[2].clone(), &args[0]),
+                    other => {
+                        return unsupported(format!("{}() of {}", crate::translate::func_name(*f), other.describe()));
+                    }
+                }
+            }
+            CExpr::Slot(s) if rel.slots.get(s) == Some(&Ty::RelList) => {
+                let v = self.expr(list, rel, alias)?;
+                (false, v.parts[3].clone(), list)
+            }
+            _ => {
+                return unsupported(
+                    "a quantifier over a list other than nodes(p), relationships(p) or a variable-length relationship",
+                );
+            }
+        };
+        if let CExpr::Slot(s) = owner
+            && rel.no_ids.contains(s)
+        {
+            return unsupported("a quantifier over the elements of a shortest path");
+        }
+        self.needs_elements = true;
+        let var = format!("lv{}", self.lambdas);
+        self.lambdas += 1;
+        let ty = if node { Ty::Node } else { Ty::Rel };
+        self.lambda
+            .insert(slot, SqlVal::new(ty, vec![format!("{var}.id"), format!("{var}.")]));
+        let p = self.expr(pred, rel, alias);
+        self.lambda.remove(&slot);
+        let p = boolish(&p?, "a quantifier's condition")?;
+        Ok(SqlVal::one(
+            Ty::Bool,
+            match q {
+                Quant::All => format!("forall({arr}, {var} -> {p})"),
+                Quant::Any => format!("exists({arr}, {var} -> {p})"),
+                Quant::None => format!("(NOT exists({arr}, {var} -> {p}))"),
+                Quant::Single => return unsupported("single() (its null logic has no Spark counterpart)"),
+            },
+        ))
     }
 
     pub(crate) fn prop(&mut self, base: &SqlVal, key: &str, node: bool) -> SparkResult<SqlVal> {

@@ -9,6 +9,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The longest variable-length pattern unrolled into joins.
 pub const MAX_UNROLLED_HOPS: u64 = 6;
+/// Slot numbers from here on hold the value of a pattern predicate in a filter.
+const EXISTS_SLOTS: usize = 1 << 32;
 /// The most breadth-first levels of a reachability or shortest-path search.
 pub const MAX_SEARCH_DEPTH: u64 = 15;
 
@@ -32,6 +34,19 @@ pub(crate) struct Builder<'a> {
     pub used_props: BTreeSet<String>,
     ctes: Vec<String>,
     slot_names: &'a [String],
+    /// Whether paths and variable-length relationships carry their elements as structs.
+    elements: bool,
+    /// Whether elements carry their citations (a question's table reads them).
+    cites: bool,
+    /// Learned while compiling: the query reads path elements or returns whole elements.
+    pub needs_elements: bool,
+    /// Learned while compiling: the query returns paths or relationship lists.
+    pub returns_paths: bool,
+    /// Learned while compiling: the query returns whole nodes, relationships or paths.
+    pub returns_whole: bool,
+    /// Slots bound to a lambda variable inside a quantifier.
+    pub(crate) lambda: BTreeMap<usize, SqlVal>,
+    pub(crate) lambdas: usize,
 }
 
 fn order_by(order: &[(String, bool)], alias: &str) -> String {
@@ -95,12 +110,10 @@ fn column_kind(ty: Ty, zero: bool) -> SparkResult<ColumnKind> {
         Ty::Money if zero => ColumnKind::MoneyOrZero,
         Ty::Money => ColumnKind::Money,
         Ty::Percent => ColumnKind::Percent,
-        Ty::Node | Ty::Rel | Ty::RelList | Ty::Path => {
-            return unsupported(format!(
-                "returning {} (return its properties, id() or length() instead)",
-                ty.describe()
-            ));
-        }
+        Ty::Node => ColumnKind::Node,
+        Ty::Rel => ColumnKind::Edge,
+        Ty::RelList => ColumnKind::Edges,
+        Ty::Path => ColumnKind::Path,
     })
 }
 
@@ -113,13 +126,28 @@ fn int_count(n: u64) -> SparkResult<i32> {
 }
 
 impl<'a> Builder<'a> {
-    pub(crate) fn new(catalog: &'a Catalog, used: Option<BTreeSet<String>>, slot_names: &'a [String]) -> Self {
+    /// A builder; `used` limits the property columns carried (all when `None`, which
+    /// `elements` makes paths carry their elements, `cites` their citations.
+    pub(crate) fn new(
+        catalog: &'a Catalog,
+        used: Option<BTreeSet<String>>,
+        slot_names: &'a [String],
+        elements: bool,
+        cites: bool,
+    ) -> Self {
         Builder {
             catalog,
             used,
             used_props: BTreeSet::new(),
             ctes: Vec::new(),
             slot_names,
+            elements,
+            cites,
+            needs_elements: false,
+            returns_paths: false,
+            returns_whole: false,
+            lambda: BTreeMap::new(),
+            lambdas: 0,
         }
     }
 
@@ -130,27 +158,137 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// Table columns of a node (`node`) or edge, and the suffixes slot columns use.
-    fn elem_cols(&self, node: bool) -> Vec<String> {
-        let (fixed, props): (&[&str], _) = if node {
-            (&["id", "labels"], &self.catalog.node_props)
+    /// Table columns of a node (`node`) or edge with their SQL types, as slots and
+    /// path elements carry them: the used properties, and citations when asked for.
+    fn elem_cols_typed(&self, node: bool) -> Vec<(String, String)> {
+        self.table_cols(node, self.used.as_ref(), self.cites)
+    }
+
+    /// Table columns of a node (`node`) or edge with their SQL types: the properties
+    /// in `used` (every one when `None`), and `cites` when asked for.
+    fn table_cols(&self, node: bool, used: Option<&BTreeSet<String>>, cites: bool) -> Vec<(String, String)> {
+        let (fixed, props): (&[(&str, &str)], _) = if node {
+            (
+                &[("id", "bigint"), ("labels", "array<string>")],
+                &self.catalog.node_props,
+            )
         } else {
-            (&["id", "type", "src", "dst"], &self.catalog.edge_props)
+            (
+                &[
+                    ("id", "bigint"),
+                    ("type", "string"),
+                    ("src", "bigint"),
+                    ("dst", "bigint"),
+                ],
+                &self.catalog.edge_props,
+            )
         };
-        let mut cols: Vec<String> = fixed.iter().map(|s| s.to_string()).collect();
+        let mut cols: Vec<(String, String)> = fixed.iter().map(|(c, t)| (c.to_string(), t.to_string())).collect();
+        if cites {
+            cols.push(("cites".into(), super::catalog::CITES_TYPE.into()));
+        }
         let mut sorted: Vec<(&String, &super::PropColumn)> = props.iter().collect();
         sorted.sort_by(|a, b| a.1.column.cmp(&b.1.column));
         for (key, c) in sorted {
-            if let Some(used) = &self.used
+            if let Some(used) = used
                 && !used.contains(&prop_key(node, key))
             {
                 continue;
             }
-            for (suffix, _) in c.ty.columns() {
-                cols.push(format!("{}{suffix}", c.column));
+            for (suffix, ty) in c.ty.columns() {
+                cols.push((format!("{}{suffix}", c.column), ty.to_string()));
             }
         }
         cols
+    }
+
+    /// Table columns of a node (`node`) or edge, and the suffixes slot columns use.
+    fn elem_cols(&self, node: bool) -> Vec<String> {
+        self.elem_cols_typed(node).into_iter().map(|(c, _)| c).collect()
+    }
+
+    /// An element as a struct of its columns, read after `prefix` (`t.s3_`, `n.`, `x.`).
+    fn elem_struct(&self, node: bool, prefix: &str) -> String {
+        let fields: Vec<String> = self
+            .elem_cols(node)
+            .iter()
+            .map(|c| format!("'{c}', {prefix}{c}"))
+            .collect();
+        format!("named_struct({})", fields.join(", "))
+    }
+
+    /// The SQL type of [`Builder::elem_struct`].
+    fn elem_struct_type(&self, node: bool) -> String {
+        let fields: Vec<String> = self
+            .elem_cols_typed(node)
+            .iter()
+            .map(|(c, t)| format!("{c}:{t}"))
+            .collect();
+        format!("STRUCT<{}>", fields.join(", "))
+    }
+
+    /// An array of element structs, or a typed empty or null array.
+    fn elem_array(&self, node: bool, items: &[String], reverse: bool) -> String {
+        if !self.elements {
+            return format!("CAST(NULL AS ARRAY<{}>)", self.elem_struct_type(node));
+        }
+        if items.is_empty() {
+            return format!("CAST(array() AS ARRAY<{}>)", self.elem_struct_type(node));
+        }
+        let arr = format!("array({})", items.join(", "));
+        if reverse { format!("reverse({arr})") } else { arr }
+    }
+
+    /// An element as JSON text for the result, from `cols` read after `prefix`:
+    /// exact decimals as strings, dates as their parts.
+    fn elem_json_struct(cols: &[(String, String)], prefix: &str) -> String {
+        let fields: Vec<String> = cols
+            .iter()
+            .filter(|(_, t)| t != "date")
+            .map(|(c, t)| {
+                if t == super::DECIMAL_TYPE {
+                    format!("'{c}', CAST({prefix}{c} AS STRING)")
+                } else {
+                    format!("'{c}', {prefix}{c}")
+                }
+            })
+            .collect();
+        format!("named_struct({})", fields.join(", "))
+    }
+
+    /// The result column of a whole element, path or relationship list in `slot`.
+    /// A node or relationship is read again from its table (`joins` gains the join),
+    /// with every property and its citations; path elements carry what the query
+    /// compiled them with.
+    fn element_output(&self, slot: usize, ty: Ty, joins: &mut Vec<String>) -> String {
+        let list = |node: bool, arr: String| {
+            format!(
+                "transform({arr}, x -> {})",
+                Self::elem_json_struct(&self.elem_cols_typed(node), "x.")
+            )
+        };
+        let (null_test, json) = match ty {
+            Ty::Node | Ty::Rel => {
+                let node = ty == Ty::Node;
+                let j = format!("j{}", joins.len());
+                let table = if node { "nodes" } else { "edges" };
+                joins.push(format!(" LEFT JOIN {table} {j} ON {j}.id = t.s{slot}_id"));
+                (
+                    format!("t.s{slot}_id"),
+                    Self::elem_json_struct(&self.table_cols(node, None, true), &format!("{j}.")),
+                )
+            }
+            Ty::Path => (
+                format!("t.s{slot}_1"),
+                format!(
+                    "named_struct('nodes', {}, 'edges', {})",
+                    list(true, format!("t.s{slot}_1")),
+                    list(false, format!("t.s{slot}_2"))
+                ),
+            ),
+            _ => (format!("t.s{slot}_3"), list(false, format!("t.s{slot}_3"))),
+        };
+        format!("CASE WHEN {null_test} IS NULL THEN NULL ELSE to_json({json}) END")
     }
 
     /// The columns a slot of this type occupies.
@@ -220,35 +358,77 @@ impl<'a> Builder<'a> {
 
     /// Compiles every part of a query and the final projection.
     pub(crate) fn query(&mut self, compiled: &CompiledQuery) -> SparkResult<SparkQuery> {
-        let mut selects = Vec::new();
-        let mut kinds: Option<Vec<ColumnKind>> = None;
-        let mut ordered = false;
+        let mut parts = Vec::new();
         for part in &compiled.parts {
             if part.columns.is_empty() {
                 return unsupported("a statement without RETURN");
             }
             let rel = self.op(&part.root, None)?;
-            let mut cols = Vec::new();
-            let mut part_kinds = Vec::new();
-            let mut i = 0;
+            let mut tys = Vec::new();
             for slot in &part.slots {
                 let Some(ty) = rel.slots.get(slot).copied() else {
                     return unsupported(format!("the result column `{}`", self.slot_name(*slot)));
                 };
-                part_kinds.push(column_kind(ty, rel.zero_sums.contains(slot))?);
-                for c in self.slot_cols(*slot, ty) {
+                tys.push((ty, column_kind(ty, rel.zero_sums.contains(slot))?));
+                if !ty.is_scalar() || matches!(ty, Ty::RelList | Ty::Path) {
+                    self.returns_whole = true;
+                }
+                if matches!(ty, Ty::RelList | Ty::Path) {
+                    self.returns_paths = true;
+                    self.needs_elements = true;
+                    if rel.no_ids.contains(slot) {
+                        return unsupported(format!(
+                            "returning the shortest path `{}` (return its length instead)",
+                            self.slot_name(*slot)
+                        ));
+                    }
+                }
+            }
+            parts.push((rel, tys));
+        }
+        // A column's kind is the one its parts agree on; a part where it is null fills nulls.
+        let mut kinds: Vec<ColumnKind> = vec![ColumnKind::Null; compiled.parts[0].slots.len()];
+        for (_, tys) in &parts {
+            if tys.len() != kinds.len() {
+                return unsupported("UNION of parts with different numbers of columns");
+            }
+            for (k, (_, kind)) in kinds.iter_mut().zip(tys) {
+                match (*k, *kind) {
+                    (_, ColumnKind::Null) => {}
+                    (ColumnKind::Null, new) => *k = new,
+                    (a, b) if a == b => {}
+                    (ColumnKind::Money, ColumnKind::MoneyOrZero) | (ColumnKind::MoneyOrZero, ColumnKind::Money) => {
+                        *k = ColumnKind::MoneyOrZero
+                    }
+                    _ => return unsupported("UNION of parts whose columns have different types"),
+                }
+            }
+        }
+        let mut selects = Vec::new();
+        let mut ordered = false;
+        for ((rel, tys), part) in parts.iter().zip(&compiled.parts) {
+            let mut cols = Vec::new();
+            let mut joins = Vec::new();
+            let mut i = 0;
+            for ((slot, (ty, kind)), want) in part.slots.iter().zip(tys).zip(&kinds) {
+                if *kind == ColumnKind::Null {
+                    for _ in 0..want.width() {
+                        cols.push(format!("NULL AS c{i}"));
+                        i += 1;
+                    }
+                    continue;
+                }
+                if kind.is_element() {
+                    cols.push(format!("{} AS c{i}", self.element_output(*slot, *ty, &mut joins)));
+                    i += 1;
+                    continue;
+                }
+                for c in self.slot_cols(*slot, *ty) {
                     cols.push(format!("t.{c} AS c{i}"));
                     i += 1;
                 }
             }
-            match &kinds {
-                None => kinds = Some(part_kinds),
-                Some(k) if *k != part_kinds => {
-                    return unsupported("UNION of parts whose columns have different types");
-                }
-                Some(_) => {}
-            }
-            let mut sql = format!("SELECT {} FROM {} t", cols.join(", "), rel.name);
+            let mut sql = format!("SELECT {} FROM {} t{}", cols.join(", "), rel.name, joins.concat());
             if compiled.parts.len() == 1
                 && let Some(order) = &rel.order
             {
@@ -276,8 +456,10 @@ impl<'a> Builder<'a> {
         Ok(SparkQuery {
             sql,
             columns: compiled.parts[0].columns.clone(),
-            kinds: kinds.unwrap_or_default(),
+            kinds,
             ordered,
+            catalog: self.catalog.clone(),
+            question: None,
         })
     }
 
@@ -430,52 +612,43 @@ impl<'a> Builder<'a> {
             } => {
                 let rel = get(input)?;
                 if *all {
-                    return unsupported("allShortestPaths");
+                    return self.all_shortest(&rel, (*from, *r, *to), *path, walk, (*min, *max));
                 }
                 self.shortest(&rel, *from, *to, *r, *path, walk, *min, *max)
             }
             OpKind::Filter { pred } => {
-                let rel = get(input)?;
-                let p = self.expr(pred, &rel, "t")?;
+                let input = get(input)?;
+                // Each pattern predicate becomes a boolean column computed beforehand.
+                let mut plans = Vec::new();
+                let base = EXISTS_SLOTS + self.ctes.len() * 64;
+                let pred = if pred.has_subplan() {
+                    pred.clone().rewrite(&mut |e| match e {
+                        CExpr::Exists(plan) => {
+                            plans.push((base + plans.len(), plan.clone()));
+                            Some(CExpr::Slot(base + plans.len() - 1))
+                        }
+                        _ => None,
+                    })
+                } else {
+                    pred.clone()
+                };
+                let mut rel = input.clone();
+                for (slot, plan) in &plans {
+                    rel = self.exists_column(&rel, plan, *slot)?;
+                }
+                let p = self.expr(&pred, &rel, "t")?;
                 let cond = match p.ty {
                     Ty::Bool => p.parts[0].clone(),
                     Ty::Null => "FALSE".into(),
                     other => return unsupported(format!("a WHERE condition that is {}", other.describe())),
                 };
-                let cols = self.qualified(&rel, "t", true);
+                let cols = self.qualified(&input, "t", true);
                 let name = self.push(format!("SELECT {} FROM {} t WHERE {cond}", cols.join(", "), rel.name));
-                Ok(self.derive(&rel, name))
+                Ok(self.derive(&input, name))
             }
             OpKind::BindPath { slot, start, steps } => {
                 let rel = get(input)?;
-                let mut lens = Vec::new();
-                let mut nulls = vec![format!("t.s{start}_id IS NULL")];
-                for step in steps {
-                    match step {
-                        PathStep::Edge { rel: r } => {
-                            lens.push("1".to_string());
-                            nulls.push(format!("t.s{r}_id IS NULL"));
-                        }
-                        PathStep::Edges { rel: r } => {
-                            lens.push(format!("t.s{r}_1"));
-                            nulls.push(format!("t.s{r}_1 IS NULL"));
-                        }
-                    }
-                }
-                let len = if lens.is_empty() {
-                    "0".to_string()
-                } else {
-                    lens.join(" + ")
-                };
-                let mut cols = self.qualified(&rel, "t", true);
-                cols.push(format!(
-                    "CAST(CASE WHEN {} THEN NULL ELSE {len} END AS BIGINT) AS s{slot}_0",
-                    nulls.join(" OR ")
-                ));
-                let name = self.push(format!("SELECT {} FROM {} t", cols.join(", "), rel.name));
-                let mut out = self.derive(&rel, name);
-                out.slots.insert(*slot, Ty::Path);
-                Ok(out)
+                self.bind_path(&rel, *slot, *start, steps)
             }
             OpKind::Optional { sub, nulls: _ } => {
                 let rel = get(input)?;
@@ -496,8 +669,7 @@ impl<'a> Builder<'a> {
                 }
                 let mut out = self.derive(&rel, String::new());
                 out.slots.retain(|s, _| slots.contains(s));
-                let cols = self.qualified(&out, "t", false);
-                out.name = self.push(format!("SELECT DISTINCT {} FROM {} t", cols.join(", "), rel.name));
+                out.name = self.push(self.distinct_rows(&out, &rel.name));
                 Ok(out)
             }
             OpKind::Sort { keys } => {
@@ -644,10 +816,18 @@ impl<'a> Builder<'a> {
             };
             cols.push(format!("{arr} AS s{r}_0"));
             cols.push(format!("CAST({k} AS BIGINT) AS s{r}_1"));
+            // The nodes between the hops and the hops themselves, in the pattern's order.
+            let inner: Vec<String> = (1..k).map(|i| self.elem_struct(true, &format!("v{i}."))).collect();
+            let hops: Vec<String> = (1..=k).map(|i| self.elem_struct(false, &format!("e{i}."))).collect();
+            cols.push(format!("{} AS s{r}_2", self.elem_array(true, &inner, reverse)));
+            cols.push(format!("{} AS s{r}_3", self.elem_array(false, &hops, reverse)));
             let mut sql = format!("{} t", rel.name);
             let mut conds = Vec::new();
             let mut prev = format!("t.s{from}_id");
             for i in 1..=k {
+                if i > 1 && self.elements {
+                    sql.push_str(&format!(" JOIN nodes v{j} ON v{j}.id = {prev}", j = i - 1));
+                }
                 sql.push_str(&format!(" JOIN {view} e{i} ON e{i}.efrom = {prev}"));
                 prev = format!("e{i}.eto");
                 conds.extend(types_test(&format!("e{i}"), &walk.types));
@@ -789,8 +969,16 @@ impl<'a> Builder<'a> {
         let mut cols = self.qualified(rel, "t", true);
         cols.push(format!("CAST(NULL AS ARRAY<BIGINT>) AS s{r}_0"));
         cols.push(format!("r.k AS s{r}_1"));
+        let (no_nodes, no_edges) = (
+            format!("CAST(NULL AS ARRAY<{}>)", self.elem_struct_type(true)),
+            format!("CAST(NULL AS ARRAY<{}>)", self.elem_struct_type(false)),
+        );
+        cols.push(format!("{no_nodes} AS s{r}_2"));
+        cols.push(format!("{no_edges} AS s{r}_3"));
         if let Some(p) = path {
             cols.push(format!("r.k AS s{p}_0"));
+            cols.push(format!("{no_nodes} AS s{p}_1"));
+            cols.push(format!("{no_edges} AS s{p}_2"));
         }
         // From a node to itself with at least one hop: the engine finds no path.
         let mut conds = vec![format!("r.node = t.s{to}_id")];
@@ -808,7 +996,267 @@ impl<'a> Builder<'a> {
         out.no_ids.insert(r);
         if let Some(p) = path {
             out.slots.insert(p, Ty::Path);
+            out.no_ids.insert(p);
         }
+        Ok(out)
+    }
+
+    /// Every shortest path between two bound nodes: a breadth-first search finds
+    /// their distance and each node's least distance from the start; the paths are
+    /// then the joins of that many hops whose `i`-th node lies at distance `i`.
+    fn all_shortest(
+        &mut self,
+        rel: &Rel,
+        (from, r, to): (usize, usize, usize),
+        path: Option<usize>,
+        walk: &Walk,
+        (min, max): (u64, u64),
+    ) -> SparkResult<Rel> {
+        if min != 1 {
+            return unsupported("allShortestPaths with a minimum length other than 1");
+        }
+        if !walk.to_labels.is_empty() {
+            return unsupported("labels on the far end of a shortest path");
+        }
+        if rel.slots.get(&from) != Some(&Ty::Node) || rel.slots.get(&to) != Some(&Ty::Node) {
+            return unsupported("a shortest path whose ends are not both bound nodes");
+        }
+        if max > MAX_UNROLLED_HOPS {
+            return unsupported(format!(
+                "allShortestPaths of up to {max} hops (at most {MAX_UNROLLED_HOPS}; give an upper bound such as *..4)"
+            ));
+        }
+        let found = self.search(rel, from, walk, min, max)?;
+        let view = edge_view(walk.dir);
+        let base_cols = self.qualified(rel, "t", true);
+        let start = format!("array({})", self.elem_struct(true, &format!("t.s{from}_")));
+        let end = format!("array({})", self.elem_struct(true, &format!("t.s{to}_")));
+        let mut branches = Vec::new();
+        for k in 1..=max {
+            let mut sql = format!(
+                "{} t JOIN {found} r ON r.src = t.s{from}_id AND r.node = t.s{to}_id AND r.k = {k}",
+                rel.name
+            );
+            // From a node to itself with at least one hop: the engine finds no path.
+            let mut conds = vec![format!("t.s{from}_id <> t.s{to}_id")];
+            let mut prev = format!("t.s{from}_id");
+            for i in 1..=k {
+                sql.push_str(&format!(" JOIN {view} e{i} ON e{i}.efrom = {prev}"));
+                conds.extend(types_test(&format!("e{i}"), &walk.types));
+                prev = format!("e{i}.eto");
+                if i < k {
+                    sql.push_str(&format!(
+                        " JOIN {found} f{i} ON f{i}.src = t.s{from}_id AND f{i}.node = {prev} AND f{i}.k = {i}"
+                    ));
+                    if self.elements {
+                        sql.push_str(&format!(" JOIN nodes v{i} ON v{i}.id = {prev}"));
+                    }
+                }
+            }
+            conds.push(format!("{prev} = t.s{to}_id"));
+            let ids: Vec<String> = (1..=k).map(|i| format!("e{i}.id")).collect();
+            let inner: Vec<String> = (1..k).map(|i| self.elem_struct(true, &format!("v{i}."))).collect();
+            let hops: Vec<String> = (1..=k).map(|i| self.elem_struct(false, &format!("e{i}."))).collect();
+            let inner = self.elem_array(true, &inner, false);
+            let hops = self.elem_array(false, &hops, false);
+            let mut cols = base_cols.clone();
+            cols.push(format!("array({}) AS s{r}_0", ids.join(", ")));
+            cols.push(format!("CAST({k} AS BIGINT) AS s{r}_1"));
+            cols.push(format!("{inner} AS s{r}_2"));
+            cols.push(format!("{hops} AS s{r}_3"));
+            if let Some(p) = path {
+                cols.push(format!("CAST({k} AS BIGINT) AS s{p}_0"));
+                if self.elements {
+                    cols.push(format!("concat({start}, {inner}, {end}) AS s{p}_1"));
+                } else {
+                    cols.push(format!("{} AS s{p}_1", self.elem_array(true, &[], false)));
+                }
+                cols.push(format!("{hops} AS s{p}_2"));
+            }
+            branches.push(format!("SELECT {} FROM {sql}{}", cols.join(", "), where_clause(&conds)));
+        }
+        if branches.is_empty() {
+            return unsupported("a shortest path whose minimum exceeds its maximum");
+        }
+        let name = self.push(branches.join(" UNION ALL "));
+        let mut out = self.derive(rel, name);
+        out.slots.insert(r, Ty::RelList);
+        if let Some(p) = path {
+            out.slots.insert(p, Ty::Path);
+        }
+        Ok(out)
+    }
+
+    /// A path from its first node and its steps: its length, and its nodes and
+    /// relationships as structs when the query reads them.
+    fn bind_path(&mut self, rel: &Rel, slot: usize, start: usize, steps: &[PathStep]) -> SparkResult<Rel> {
+        let mut lens = Vec::new();
+        let mut nulls = vec![format!("t.s{start}_id IS NULL")];
+        let mut nodes = vec![format!("array({})", self.elem_struct(true, &format!("t.s{start}_")))];
+        let mut edges = Vec::new();
+        let mut no_elements = false;
+        for step in steps {
+            let (PathStep::Edge { rel: r, to } | PathStep::Edges { rel: r, to }) = *step;
+            if rel.slots.get(&to) != Some(&Ty::Node) {
+                return unsupported("a path whose nodes are not all bound");
+            }
+            match step {
+                PathStep::Edge { .. } => {
+                    lens.push("1".to_string());
+                    nulls.push(format!("t.s{r}_id IS NULL"));
+                    edges.push(format!("array({})", self.elem_struct(false, &format!("t.s{r}_"))));
+                }
+                PathStep::Edges { .. } => {
+                    lens.push(format!("t.s{r}_1"));
+                    nulls.push(format!("t.s{r}_1 IS NULL"));
+                    nodes.push(format!("t.s{r}_2"));
+                    edges.push(format!("t.s{r}_3"));
+                    no_elements |= rel.no_ids.contains(&r);
+                }
+            }
+            let to_node = format!("array({})", self.elem_struct(true, &format!("t.s{to}_")));
+            match step {
+                // A zero-length step stays on its node.
+                PathStep::Edges { .. } => nodes.push(format!(
+                    "CASE WHEN t.s{r}_1 = 0 THEN {} ELSE {to_node} END",
+                    self.elem_array(true, &[], false)
+                )),
+                PathStep::Edge { .. } => nodes.push(to_node),
+            }
+        }
+        let len = if lens.is_empty() {
+            "0".to_string()
+        } else {
+            lens.join(" + ")
+        };
+        let nulls = nulls.join(" OR ");
+        let mut cols = self.qualified(rel, "t", true);
+        cols.push(format!(
+            "CAST(CASE WHEN {nulls} THEN NULL ELSE {len} END AS BIGINT) AS s{slot}_0"
+        ));
+        if self.elements && !no_elements {
+            let edges = if edges.is_empty() {
+                self.elem_array(false, &[], false)
+            } else {
+                format!("concat({})", edges.join(", "))
+            };
+            cols.push(format!(
+                "CASE WHEN {nulls} THEN NULL ELSE concat({}) END AS s{slot}_1",
+                nodes.join(", ")
+            ));
+            cols.push(format!("CASE WHEN {nulls} THEN NULL ELSE {edges} END AS s{slot}_2"));
+        } else {
+            cols.push(format!(
+                "CAST(NULL AS ARRAY<{}>) AS s{slot}_1",
+                self.elem_struct_type(true)
+            ));
+            cols.push(format!(
+                "CAST(NULL AS ARRAY<{}>) AS s{slot}_2",
+                self.elem_struct_type(false)
+            ));
+        }
+        let name = self.push(format!("SELECT {} FROM {} t", cols.join(", "), rel.name));
+        let mut out = self.derive(rel, name);
+        out.slots.insert(slot, Ty::Path);
+        if no_elements {
+            out.no_ids.insert(slot);
+        }
+        Ok(out)
+    }
+
+    /// Columns of `rel` holding arrays of structs (citations, path elements). Spark's
+    /// generated code for hashing and comparing them grows past its heap, so they
+    /// are grouped and joined on as JSON text.
+    fn nested_cols(&self, rel: &Rel) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for (s, ty) in &rel.slots {
+            match ty {
+                Ty::Node | Ty::Rel if self.cites => {
+                    out.insert(format!("s{s}_cites"));
+                }
+                Ty::RelList => {
+                    out.insert(format!("s{s}_2"));
+                    out.insert(format!("s{s}_3"));
+                }
+                Ty::Path => {
+                    out.insert(format!("s{s}_1"));
+                    out.insert(format!("s{s}_2"));
+                }
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// The distinct rows of the slots of `rel`, read from the relation `from`.
+    fn distinct_rows(&self, rel: &Rel, from: &str) -> String {
+        let nested = self.nested_cols(rel);
+        let cols = self.rel_cols(rel, false);
+        if nested.is_empty() {
+            let cols: Vec<String> = cols.iter().map(|c| format!("t.{c}")).collect();
+            return format!("SELECT DISTINCT {} FROM {from} t", cols.join(", "));
+        }
+        let mut select = Vec::new();
+        let mut group = Vec::new();
+        for c in &cols {
+            if nested.contains(c) {
+                select.push(format!("first(t.{c}) AS {c}"));
+                group.push(format!("to_json(t.{c})"));
+            } else {
+                select.push(format!("t.{c}"));
+                group.push(format!("t.{c}"));
+            }
+        }
+        format!(
+            "SELECT {} FROM {from} t GROUP BY {}",
+            select.join(", "),
+            group.join(", ")
+        )
+    }
+
+    /// `rel` with a boolean column in `slot`: whether the pattern predicate's sub-plan
+    /// matches for the row. The sub-plan runs once per distinct row.
+    fn exists_column(&mut self, rel: &Rel, plan: &Op, slot: usize) -> SparkResult<Rel> {
+        let mut distinct = self.derive(rel, String::new());
+        distinct.order = None;
+        distinct.name = self.push(self.distinct_rows(&distinct, &rel.name));
+        let matched = self.op(plan, Some(&distinct))?;
+        let nested = self.nested_cols(&distinct);
+        let key = |alias: &str, c: &String| {
+            if nested.contains(c) {
+                format!("to_json({alias}.{c})")
+            } else {
+                format!("{alias}.{c}")
+            }
+        };
+        let cols = self.rel_cols(&distinct, false);
+        let keys: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} AS k{i}", key("m", c)))
+            .collect();
+        let group: Vec<String> = cols.iter().map(|c| key("m", c)).collect();
+        let hits = self.push(format!(
+            "SELECT {}, TRUE AS _hit FROM {} m GROUP BY {}",
+            keys.join(", "),
+            matched.name,
+            group.join(", ")
+        ));
+        let on: Vec<String> = cols
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{} <=> h.k{i}", key("l", c)))
+            .collect();
+        let mut out_cols = self.qualified(rel, "l", true);
+        out_cols.push(format!("coalesce(h._hit, FALSE) AS s{slot}_0"));
+        let name = self.push(format!(
+            "SELECT {} FROM {} l LEFT JOIN {hits} h ON {}",
+            out_cols.join(", "),
+            rel.name,
+            on.join(" AND ")
+        ));
+        let mut out = self.derive(rel, name);
+        out.slots.insert(slot, Ty::Bool);
         Ok(out)
     }
 
@@ -816,13 +1264,19 @@ impl<'a> Builder<'a> {
         // The sub-plan runs once per distinct input row; its rows join back on every column.
         let mut distinct = self.derive(rel, String::new());
         distinct.order = None;
-        let cols = self.qualified(&distinct, "t", false);
-        distinct.name = self.push(format!("SELECT DISTINCT {} FROM {} t", cols.join(", "), rel.name));
+        distinct.name = self.push(self.distinct_rows(&distinct, &rel.name));
         let matched = self.op(sub, Some(&distinct))?;
+        let nested = self.nested_cols(&distinct);
         let on: Vec<String> = self
             .rel_cols(&distinct, false)
             .into_iter()
-            .map(|c| format!("l.{c} <=> r.{c}"))
+            .map(|c| {
+                if nested.contains(&c) {
+                    format!("to_json(l.{c}) <=> to_json(r.{c})")
+                } else {
+                    format!("l.{c} <=> r.{c}")
+                }
+            })
             .collect();
         let mut cols = self.qualified(rel, "l", true);
         let mut out = self.derive(rel, String::new());
@@ -919,8 +1373,13 @@ impl<'a> Builder<'a> {
                 Ty::Node | Ty::Rel => {
                     let prefix = v.parts[1].clone();
                     for c in self.elem_cols(v.ty == Ty::Node) {
-                        cols.push(format!("{prefix}{c} AS s{slot}_{c}"));
-                        group.push(format!("{prefix}{c}"));
+                        if c == "cites" {
+                            // Determined by the id; grouping on it would hash nested structs.
+                            cols.push(format!("first({prefix}{c}) AS s{slot}_{c}"));
+                        } else {
+                            cols.push(format!("{prefix}{c} AS s{slot}_{c}"));
+                            group.push(format!("{prefix}{c}"));
+                        }
                     }
                 }
                 Ty::RelList | Ty::Path => return unsupported(format!("grouping by {}", v.ty.describe())),

@@ -157,7 +157,10 @@ impl Compiler<'_> {
             for (rp, np) in &part.element.chain {
                 let right = self.create_node(np, false, &mut spec, &outer, "CREATE")?;
                 let rel = self.create_rel(rp, left, right, "CREATE", false)?;
-                steps.push(PathStep::Edge { rel: rel.slot });
+                steps.push(PathStep::Edge {
+                    rel: rel.slot,
+                    to: right,
+                });
                 spec.rels.push(rel);
                 left = right;
             }
@@ -373,7 +376,10 @@ impl Compiler<'_> {
             let steps = part0
                 .rels
                 .iter()
-                .map(|ri| PathStep::Edge { rel: ir.rels[*ri].slot })
+                .map(|ri| PathStep::Edge {
+                    rel: ir.rels[*ri].slot,
+                    to: ir.nodes[ir.rels[*ri].right].slot,
+                })
                 .collect();
             spec.paths.push((p, ir.nodes[part0.nodes[0]].slot, steps));
             bind.push(p);
