@@ -553,3 +553,59 @@ fn without_lodestone_home_the_default_database_lives_under_xdg_data_home() {
         .success();
     assert!(xdg.path().join("lodestone/default.db").is_dir());
 }
+
+#[test]
+fn spark_exports_tables_with_citations_and_compiles_questions() {
+    let home = TempDir::new().unwrap();
+    let db = home.path().join("g.db");
+    let script = write(
+        home.path(),
+        "g.lq",
+        "CREATE (g:Government {name: 'Oklahoma'})-[:FUNDS {role: 'grantor'}]->(d:Deal {name: 'Grant', kind: 'grant'})-[:FUNDS {role: 'grantee'}]->(c:Company {name: 'USAR'});\n\
+         MATCH (c:Company {name: 'USAR'}) CITE c SOURCE 'a.txt' LINE 3;\n",
+    );
+    lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .arg("run")
+        .arg(&script)
+        .assert()
+        .success();
+    let tables = home.path().join("tables");
+    let out = lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["spark", "--tables"])
+        .arg(&tables)
+        .args(["--sql", "who funds USAR"])
+        .assert()
+        .success();
+    let sql = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    assert!(sql.starts_with("WITH "), "{sql}");
+    assert!(sql.contains("exists(") && sql.contains("to_json("), "{sql}");
+    // The export wrote both tables and the schema; citations are a column.
+    let nodes = std::fs::read_to_string(tables.join("nodes.jsonl")).unwrap();
+    assert_eq!(nodes.lines().count(), 3);
+    let usar = nodes.lines().find(|l| l.contains("USAR")).unwrap();
+    let usar: Json = serde_json::from_str(usar).unwrap();
+    assert_eq!(usar["cites"], json!([{"source": "a.txt", "line": 3, "note": null}]));
+    assert_eq!(
+        std::fs::read_to_string(tables.join("edges.jsonl"))
+            .unwrap()
+            .lines()
+            .count(),
+        2
+    );
+    let schema: Json = serde_json::from_str(&std::fs::read_to_string(tables.join("schema.json")).unwrap()).unwrap();
+    assert_eq!(schema["version"], json!(2));
+    // What cannot run on Spark fails with the construct named and a caret.
+    lode(home.path())
+        .arg("--db")
+        .arg(&db)
+        .args(["spark", "--tables"])
+        .arg(&tables)
+        .args(["--sql", "conflicts"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("the question `conflicts`").and(predicate::str::contains("^")));
+}

@@ -26,6 +26,8 @@ pub(crate) enum Ty {
     /// A path: its length, its nodes and its relationships as structs (NULL unless
     /// the query needs path elements).
     Path,
+    /// One citation (an item of `sources(x)`): a struct of source, line and note.
+    Cite,
 }
 
 impl Ty {
@@ -54,6 +56,7 @@ impl Ty {
             Ty::Rel => "a relationship",
             Ty::RelList => "a list of relationships",
             Ty::Path => "a path",
+            Ty::Cite => "a citation map",
         }
     }
 
@@ -216,7 +219,7 @@ pub(crate) fn compare(op: CmpOp, a: &SqlVal, b: &SqlVal) -> SparkResult<SqlVal> 
         (Ty::Node, Ty::Node) | (Ty::Rel, Ty::Rel) if eq_like => {
             format!("({} {} {})", a.parts[0], cmp_sym(op), b.parts[0])
         }
-        (Ty::RelList | Ty::Path, _) | (_, Ty::RelList | Ty::Path) => {
+        (Ty::RelList | Ty::Path | Ty::Cite, _) | (_, Ty::RelList | Ty::Path | Ty::Cite) => {
             return unsupported(format!("comparing {} with {}", a.ty.describe(), b.ty.describe()));
         }
         // Values of different kinds are never equal and have no order.
@@ -270,6 +273,11 @@ impl Builder<'_> {
                 match b.ty {
                     Ty::Null => SqlVal::one(Ty::Null, "NULL".into()),
                     Ty::Node | Ty::Rel => self.prop(&b, key, b.ty == Ty::Node)?,
+                    Ty::Cite => match key.as_str() {
+                        "source" | "note" => SqlVal::one(Ty::Str, format!("{}.{key}", b.parts[0])),
+                        "line" => SqlVal::one(Ty::Int, format!("CAST({}.line AS BIGINT)", b.parts[0])),
+                        _ => SqlVal::one(Ty::Null, "NULL".into()),
+                    },
                     other => return unsupported(format!("property access `.{key}` on {}", other.describe())),
                 }
             }

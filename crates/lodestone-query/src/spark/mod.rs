@@ -483,7 +483,8 @@ fn compile_query(
         }
         Some(used)
     };
-    let mut b = ops::Builder::new(catalog, used, &compiled.slot_names, first.needs_elements, question);
+    let cites = question || first.needs_cites;
+    let mut b = ops::Builder::new(catalog, used, &compiled.slot_names, first.needs_elements, cites);
     b.query(&compiled).map_err(|e| with_span(e, query.span))
 }
 
@@ -590,6 +591,24 @@ mod tests {
             }
             other => panic!("expected a refusal, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn citations_unwind_from_the_cites_column() {
+        let q =
+            sql("MATCH (n) UNWIND sources(n) AS s RETURN s.source AS src, s.line AS line ORDER BY src, line").unwrap();
+        assert!(
+            q.sql.contains("LATERAL VIEW explode(array_distinct(t.s0_cites))"),
+            "{}",
+            q.sql
+        );
+        assert_eq!(q.kinds, vec![ColumnKind::String, ColumnKind::Int]);
+        refused("UNWIND [1, 2] AS x RETURN x", "");
+        refused(
+            "MATCH (n) UNWIND labels(n) AS x RETURN x",
+            "UNWIND of a list other than sources(x)",
+        );
+        refused("MATCH (n) UNWIND sources(n) AS s RETURN s", "citation map");
     }
 
     #[test]

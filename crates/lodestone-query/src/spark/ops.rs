@@ -2,7 +2,7 @@
 
 use super::expr::{SqlVal, Ty, lit_str, prop_key};
 use super::{Catalog, ColumnKind, SparkQuery, SparkResult, unsupported};
-use crate::plan::{AggFunc, AggSpec, CExpr, Op, OpKind, PathStep, Walk};
+use crate::plan::{AggFunc, AggSpec, CExpr, Func, Op, OpKind, PathStep, Walk};
 use crate::translate::CompiledQuery;
 use lodestone_model::{Direction, Value, normalize_name};
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,6 +40,8 @@ pub(crate) struct Builder<'a> {
     cites: bool,
     /// Learned while compiling: the query reads path elements or returns whole elements.
     pub needs_elements: bool,
+    /// Learned while compiling: the query reads citations (`UNWIND sources(x)`).
+    pub needs_cites: bool,
     /// Learned while compiling: the query returns paths or relationship lists.
     pub returns_paths: bool,
     /// Learned while compiling: the query returns whole nodes, relationships or paths.
@@ -114,6 +116,7 @@ fn column_kind(ty: Ty, zero: bool) -> SparkResult<ColumnKind> {
         Ty::Rel => ColumnKind::Edge,
         Ty::RelList => ColumnKind::Edges,
         Ty::Path => ColumnKind::Path,
+        Ty::Cite => return unsupported("returning a citation map (return its source, line and note)"),
     })
 }
 
@@ -144,6 +147,7 @@ impl<'a> Builder<'a> {
             elements,
             cites,
             needs_elements: false,
+            needs_cites: false,
             returns_paths: false,
             returns_whole: false,
             lambda: BTreeMap::new(),
@@ -689,7 +693,10 @@ impl<'a> Builder<'a> {
                 self.slice(&rel, None, Some(*count))
             }
             OpKind::Eager => get(input),
-            OpKind::Unwind { .. } => unsupported("UNWIND"),
+            OpKind::Unwind { expr, slot } => {
+                let rel = get(input)?;
+                self.unwind(&rel, expr, *slot)
+            }
             OpKind::Create { .. }
             | OpKind::Merge { .. }
             | OpKind::Set { .. }
@@ -1084,6 +1091,39 @@ impl<'a> Builder<'a> {
         if let Some(p) = path {
             out.slots.insert(p, Ty::Path);
         }
+        Ok(out)
+    }
+
+    /// UNWIND of `sources(x)` for a node or relationship `x`: a row per distinct
+    /// citation, in the element's order. Other lists are refused.
+    fn unwind(&mut self, rel: &Rel, e: &CExpr, slot: usize) -> SparkResult<Rel> {
+        let CExpr::Func(Func::Sources, args) = e else {
+            return unsupported("UNWIND of a list other than sources(x)");
+        };
+        let Some(CExpr::Slot(x)) = args.first() else {
+            return unsupported("UNWIND of sources() of an expression");
+        };
+        if !matches!(rel.slots.get(x), Some(Ty::Node | Ty::Rel)) {
+            return unsupported("UNWIND of sources() of a value that is not a node or relationship");
+        }
+        self.needs_cites = true;
+        if !self.cites {
+            // The first pass only learns that citations are needed.
+            let mut out = self.derive(rel, rel.name.clone());
+            out.slots.insert(slot, Ty::Cite);
+            return Ok(out);
+        }
+        let mut cols = self.qualified(rel, "t", false);
+        cols.push(format!("c AS s{slot}_0"));
+        let name = self.push(format!(
+            "SELECT {} FROM {} t LATERAL VIEW explode(array_distinct(t.s{x}_cites)) u AS c",
+            cols.join(", "),
+            rel.name
+        ));
+        let mut out = self.derive(rel, name);
+        // Rows of one element follow its citations' order, which an ORDER BY before does not fix.
+        out.order = None;
+        out.slots.insert(slot, Ty::Cite);
         Ok(out)
     }
 
@@ -1496,7 +1536,7 @@ impl<'a> Builder<'a> {
             }
             Ty::Date => v.parts[0..3].to_vec(),
             Ty::Money => vec![v.parts[1].clone(), v.parts[0].clone()],
-            Ty::RelList => return unsupported("ORDER BY a list of relationships"),
+            Ty::RelList | Ty::Cite => return unsupported(format!("ORDER BY {}", v.ty.describe())),
         })
     }
 
