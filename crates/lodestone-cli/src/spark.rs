@@ -28,7 +28,7 @@ pub const LAYOUT_VERSION: u64 = 2;
 /// Options of `lode spark`.
 #[derive(Debug, Args)]
 pub struct SparkArgs {
-    /// The read-only query.
+    /// The read-only query, or a question such as `who funds Round Top`.
     pub text: String,
     /// Directory of the exported tables (exported from the database on first use).
     #[arg(long, value_name = "DIR")]

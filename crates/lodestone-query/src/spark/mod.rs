@@ -455,6 +455,22 @@ fn compile_query(
     // path elements; the second carries only those.
     let mut first = ops::Builder::new(catalog, None, &compiled.slot_names, true, question);
     first.query(&compiled).map_err(|e| with_span(e, query.span))?;
+    if question {
+        // The question's table reads these from the returned elements.
+        use crate::question::table::{PATH_EDGE_PROPS, PATH_NODE_PROPS};
+        let node_keys = PATH_NODE_PROPS.iter().map(|k| (&catalog.node_props, *k));
+        let edge_keys = PATH_EDGE_PROPS.iter().map(|k| (&catalog.edge_props, *k));
+        for (props, key) in node_keys.chain(edge_keys) {
+            if props.get(key).is_some_and(|c| c.ty == PropType::Unsupported) {
+                return Err(SparkError::Unsupported {
+                    what: format!(
+                        "the property `{key}`, whose values are lists, maps or of several types, which the answer table reads"
+                    ),
+                    span: Some(query.span),
+                });
+            }
+        }
+    }
     if first.returns_whole && !question {
         let lost = catalog
             .node_props
@@ -584,6 +600,13 @@ mod tests {
             "{}",
             q.sql
         );
+        // A name of several kinds is not exported, and the table would show ids instead.
+        let mut mixed = c.clone();
+        mixed.observe(true, "name", &Value::Int(1));
+        match compile(graph.as_ref(), &statement, &Params::new(), &mixed) {
+            Err(SparkError::Unsupported { what, .. }) => assert!(what.contains("`name`"), "{what}"),
+            other => panic!("expected a refusal, got {other:?}"),
+        }
         let conflicts = crate::parse::parse_statement("conflicts").unwrap();
         match compile(graph.as_ref(), &conflicts, &Params::new(), &c) {
             Err(SparkError::Unsupported { what, .. }) => {
