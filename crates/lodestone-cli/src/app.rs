@@ -187,7 +187,16 @@ pub fn run(cli: Cli) -> CliResult<()> {
             install_ctrlc(&session.options.cancel);
             run_files(&session, &files, keep_going)
         }
-        Some(Command::Import(args)) => import_cmd(&session, &args),
+        Some(Command::Import(args)) => {
+            import_cmd(&session, &args)?;
+            // The next open then starts from a snapshot instead of replaying the load.
+            let path = session.db.info()?.path;
+            drop(session);
+            if let Some(path) = path {
+                Database::settle(&path)?;
+            }
+            Ok(())
+        }
         Some(Command::Export(args)) => export_cmd(&session, &args),
         Some(Command::Spark(args)) => crate::spark::spark_cmd(&session, &args),
         Some(Command::Viz { text, output }) => viz_cmd(&session, &text, &output),
