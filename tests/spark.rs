@@ -196,8 +196,9 @@ fn replay(path: &Path, exports: &mut Exports, tally: &mut Tally, cases: &mut Vec
     }
 }
 
-/// The benchmark workload on the synthetic graph, with literal ids from its params.json.
-fn bench_queries(data: &Path) -> Vec<String> {
+/// The benchmark workload on the synthetic graph, with literal ids from its params.json;
+/// `name_of` gives a company's name for the `who funds` question.
+fn bench_queries(data: &Path, name_of: impl Fn(i64) -> Option<String>) -> Vec<String> {
     let Ok(text) = std::fs::read_to_string(data.join("params.json")) else {
         return Vec::new();
     };
@@ -214,6 +215,9 @@ fn bench_queries(data: &Path) -> Vec<String> {
         "MATCH (:Company {{id: {}}})-[:OWNS]->(c:Company) RETURN c.id AS id, c.name AS name",
         id(&hub)
     ));
+    if let Some(name) = name_of(id(&first("who_funds_company"))) {
+        out.push(format!("who funds '{name}'"));
+    }
     for key in ["who_funds_company", "who_funds_deposit"] {
         let t = first(key);
         out.push(format!(
@@ -329,26 +333,17 @@ fn spark_returns_the_embedded_rows() {
             std::fs::write(&marker, &source).expect("write the export's source marker");
         }
         let opts = ExecOptions::default();
-        let mut texts = bench_queries(&bench_data);
-        // The question form of who-funds, by the name of the workload's company.
-        if let Some(id) = texts
-            .get(1)
-            .and_then(|t| t.split("id: ").nth(1))
-            .and_then(|t| t.split('}').next())
-        {
-            let name = db
-                .query_with(&format!("MATCH (c:Company {{id: {id}}}) RETURN c.name AS n"), &opts)
+        let name_of = |id: i64| {
+            db.query_with(&format!("MATCH (c:Company {{id: {id}}}) RETURN c.name AS n"), &opts)
                 .ok()
                 .and_then(|o| {
                     o.rows
                         .first()
                         .and_then(|r| r.first())
                         .and_then(|v| v.as_str().map(str::to_string))
-                });
-            if let Some(name) = name {
-                texts.push(format!("who funds '{name}'"));
-            }
-        }
+                })
+        };
+        let texts = bench_queries(&bench_data, name_of);
         for text in texts {
             match compile(&db, &tables, &text, &opts.params) {
                 Ok(query) => cases.push(Case {
@@ -384,9 +379,7 @@ fn spark_returns_the_embedded_rows() {
     let mut both_failed = 0;
     for (case, result) in cases.iter().zip(&results) {
         let spark = match result {
-            Ok(rows) => lodestone_cli::spark::finish(&case.query, &rows.rows)
-                .map(|o| o.rows)
-                .map_err(|e| e.to_string()),
+            Ok(rows) => case.query.finish(&rows.rows).map(|o| o.rows).map_err(|e| e.to_string()),
             Err(e) => Err(e.clone()),
         };
         match (&case.embedded, &spark) {

@@ -11,7 +11,7 @@ use crate::format::render;
 use crate::report::{CliError, CliResult};
 use clap::Args;
 use lodestone::spark::{Catalog, Cell, PropColumn, PropType, RawCell, SparkError, SparkQuery, prop_cells};
-use lodestone::{Database, NodeId, Output, Params, Value};
+use lodestone::{Database, NodeId, Params, Value};
 use serde_json::{Value as Json, json};
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -284,27 +284,21 @@ pub fn python() -> String {
 
 /// Whether pyspark and Java are installed; the error says what is missing.
 pub fn spark_available() -> Result<(), String> {
+    let succeeds = |program: &str, args: &[&str]| {
+        Command::new(program)
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
     let py = python();
-    let ok = Command::new(&py)
-        .args(["-c", "import pyspark"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
+    if !succeeds(&py, &["-c", "import pyspark"]) {
         return Err(format!(
             "`{py} -c \"import pyspark\"` failed: install it with `pip install pyspark`"
         ));
     }
-    let java = Command::new("java")
-        .arg("-version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !java {
+    if !succeeds("java", &["-version"]) {
         return Err("java was not found: Spark needs Java 17 or later".into());
     }
     Ok(())
@@ -317,19 +311,6 @@ pub struct SparkRows {
     pub rows: Vec<Vec<RawCell>>,
     /// Seconds per run.
     pub seconds: Vec<f64>,
-}
-
-fn raw_cell(v: &Json) -> RawCell {
-    match v {
-        Json::Null => RawCell::Null,
-        Json::Bool(b) => RawCell::Bool(*b),
-        Json::Number(n) => match n.as_i64() {
-            Some(i) => RawCell::Int(i),
-            None => RawCell::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Json::String(s) => RawCell::Text(s.clone()),
-        other => RawCell::Text(other.to_string()),
-    }
 }
 
 /// How a batch runs.
@@ -431,7 +412,7 @@ pub fn run_batch(
                     rows.iter()
                         .map(|r| {
                             r.as_array()
-                                .map(|c| c.iter().map(raw_cell).collect())
+                                .map(|c| c.iter().map(RawCell::from_json).collect())
                                 .unwrap_or_default()
                         })
                         .collect()
@@ -463,11 +444,6 @@ pub fn run_batch(
         )));
     }
     Ok(results)
-}
-
-/// The statement's result from Spark's rows: decoded values, or a question's table.
-pub fn finish(query: &SparkQuery, rows: &[Vec<RawCell>]) -> Result<Output, SparkError> {
-    query.finish(rows)
 }
 
 fn spark_error(e: SparkError, text: &str) -> CliError {
@@ -549,7 +525,7 @@ pub fn spark_cmd(session: &Session, args: &SparkArgs) -> CliResult<()> {
         eprintln!("embedded: {}", timing_text(&embedded));
         eprintln!("spark:    {}", timing_text(&rows.seconds));
     }
-    let out = finish(&query, &rows.rows).map_err(|e| CliError::Data(e.to_string()))?;
+    let out = query.finish(&rows.rows).map_err(|e| CliError::Data(e.to_string()))?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(render(&out, session.format, &stdout_render_options()).as_bytes());
     let _ = stdout.flush();

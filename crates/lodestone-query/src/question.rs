@@ -222,11 +222,6 @@ fn respan(error: QueryError, span: Span) -> QueryError {
     }
 }
 
-/// The display name of a node in a question's table: its `name`, else its label and id.
-pub fn display_name(n: &lodestone_model::NodeValue) -> String {
-    table::node_name(n)
-}
-
 /// Builds a question's table from the rows of its compiled query.
 pub(crate) fn build_table(kind: QuestionKind, facts: &dyn Facts, out: &Output) -> QueryResult<Output> {
     let table = table::build(kind, facts, out)?;
@@ -264,14 +259,13 @@ pub fn answer(graph: &dyn GraphRead, question: &Question, options: &ExecOptions,
             ..out
         });
     }
-    let table = table::build(question.kind, &table::GraphFacts(graph), &out)?;
+    let table = build_table(question.kind, &table::GraphFacts(graph), &out)?;
     Ok(Output {
-        columns: table.columns,
-        rows: table.rows,
         counters: out.counters,
         plan: if mode == Mode::Profile { plan } else { None },
         compile_time: out.compile_time + compile_time,
         exec_time: out.exec_time,
+        ..table
     })
 }
 

@@ -218,16 +218,20 @@ fn cell_value(kind: ColumnKind, cells: &[RawCell]) -> Result<Value, String> {
     })
 }
 
-fn json_cell(v: Option<&Json>) -> RawCell {
-    match v {
-        None | Some(Json::Null) => RawCell::Null,
-        Some(Json::Bool(b)) => RawCell::Bool(*b),
-        Some(Json::Number(n)) => match n.as_i64() {
-            Some(i) => RawCell::Int(i),
-            None => RawCell::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Some(Json::String(s)) => RawCell::Text(s.clone()),
-        Some(other) => RawCell::Text(other.to_string()),
+impl RawCell {
+    /// A cell from its JSON form (the runner's rows, an element's fields); other JSON
+    /// values are kept as their text.
+    pub fn from_json(v: &Json) -> RawCell {
+        match v {
+            Json::Null => RawCell::Null,
+            Json::Bool(b) => RawCell::Bool(*b),
+            Json::Number(n) => match n.as_i64() {
+                Some(i) => RawCell::Int(i),
+                None => RawCell::Float(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            Json::String(s) => RawCell::Text(s.clone()),
+            other => RawCell::Text(other.to_string()),
+        }
     }
 }
 
@@ -273,7 +277,10 @@ impl SparkQuery {
                 .ty
                 .columns()
                 .iter()
-                .map(|(suffix, _)| json_cell(obj.get(&format!("{}{suffix}", col.column))))
+                .map(|(suffix, _)| {
+                    obj.get(&format!("{}{suffix}", col.column))
+                        .map_or(RawCell::Null, RawCell::from_json)
+                })
                 .collect();
             match cell_value(kind, &cells).map_err(|e| format!("property `{key}`: {e}"))? {
                 Value::Null => {}
@@ -313,7 +320,7 @@ impl SparkQuery {
             labels,
             props: self.props(true, obj)?,
         };
-        let name = crate::question::display_name(&node);
+        let name = crate::question::table::node_name(&node);
         // Path elements of a plain query carry no citations: keep any already known.
         if obj.contains_key("cites") || !facts.nodes.contains_key(&node.id) {
             facts.nodes.insert(node.id, (Self::citations(obj), name));
@@ -626,7 +633,7 @@ mod tests {
             q.sql
         );
         assert_eq!(q.kinds, vec![ColumnKind::String, ColumnKind::Int]);
-        refused("UNWIND [1, 2] AS x RETURN x", "");
+        refused("UNWIND [1, 2] AS x RETURN x", "UNWIND of a list other than sources(x)");
         refused(
             "MATCH (n) UNWIND labels(n) AS x RETURN x",
             "UNWIND of a list other than sources(x)",

@@ -120,6 +120,17 @@ fn column_kind(ty: Ty, zero: bool) -> SparkResult<ColumnKind> {
     })
 }
 
+/// Refuses shortest paths whose ends are not both bound nodes, or with labels on the far end.
+fn shortest_ends(rel: &Rel, from: usize, to: usize, walk: &Walk) -> SparkResult<()> {
+    if !walk.to_labels.is_empty() {
+        return unsupported("labels on the far end of a shortest path");
+    }
+    if rel.slots.get(&from) != Some(&Ty::Node) || rel.slots.get(&to) != Some(&Ty::Node) {
+        return unsupported("a shortest path whose ends are not both bound nodes");
+    }
+    Ok(())
+}
+
 /// A SKIP or LIMIT count as Spark takes it (a 32-bit integer).
 fn int_count(n: u64) -> SparkResult<i32> {
     match i32::try_from(n) {
@@ -231,10 +242,15 @@ impl<'a> Builder<'a> {
         format!("STRUCT<{}>", fields.join(", "))
     }
 
+    /// A typed null array of element structs.
+    fn null_array(&self, node: bool) -> String {
+        format!("CAST(NULL AS ARRAY<{}>)", self.elem_struct_type(node))
+    }
+
     /// An array of element structs, or a typed empty or null array.
     fn elem_array(&self, node: bool, items: &[String], reverse: bool) -> String {
         if !self.elements {
-            return format!("CAST(NULL AS ARRAY<{}>)", self.elem_struct_type(node));
+            return self.null_array(node);
         }
         if items.is_empty() {
             return format!("CAST(array() AS ARRAY<{}>)", self.elem_struct_type(node));
@@ -966,20 +982,12 @@ impl<'a> Builder<'a> {
         if min > 1 {
             return unsupported("a shortest path with a minimum length above 1");
         }
-        if !walk.to_labels.is_empty() {
-            return unsupported("labels on the far end of a shortest path");
-        }
-        if rel.slots.get(&from) != Some(&Ty::Node) || rel.slots.get(&to) != Some(&Ty::Node) {
-            return unsupported("a shortest path whose ends are not both bound nodes");
-        }
+        shortest_ends(rel, from, to, walk)?;
         let found = self.search(rel, from, walk, min, max)?;
         let mut cols = self.qualified(rel, "t", true);
         cols.push(format!("CAST(NULL AS ARRAY<BIGINT>) AS s{r}_0"));
         cols.push(format!("r.k AS s{r}_1"));
-        let (no_nodes, no_edges) = (
-            format!("CAST(NULL AS ARRAY<{}>)", self.elem_struct_type(true)),
-            format!("CAST(NULL AS ARRAY<{}>)", self.elem_struct_type(false)),
-        );
+        let (no_nodes, no_edges) = (self.null_array(true), self.null_array(false));
         cols.push(format!("{no_nodes} AS s{r}_2"));
         cols.push(format!("{no_edges} AS s{r}_3"));
         if let Some(p) = path {
@@ -1022,12 +1030,7 @@ impl<'a> Builder<'a> {
         if min != 1 {
             return unsupported("allShortestPaths with a minimum length other than 1");
         }
-        if !walk.to_labels.is_empty() {
-            return unsupported("labels on the far end of a shortest path");
-        }
-        if rel.slots.get(&from) != Some(&Ty::Node) || rel.slots.get(&to) != Some(&Ty::Node) {
-            return unsupported("a shortest path whose ends are not both bound nodes");
-        }
+        shortest_ends(rel, from, to, walk)?;
         if max > MAX_UNROLLED_HOPS {
             return unsupported(format!(
                 "allShortestPaths of up to {max} hops (at most {MAX_UNROLLED_HOPS}; give an upper bound such as *..4)"
@@ -1186,14 +1189,8 @@ impl<'a> Builder<'a> {
             ));
             cols.push(format!("CASE WHEN {nulls} THEN NULL ELSE {edges} END AS s{slot}_2"));
         } else {
-            cols.push(format!(
-                "CAST(NULL AS ARRAY<{}>) AS s{slot}_1",
-                self.elem_struct_type(true)
-            ));
-            cols.push(format!(
-                "CAST(NULL AS ARRAY<{}>) AS s{slot}_2",
-                self.elem_struct_type(false)
-            ));
+            cols.push(format!("{} AS s{slot}_1", self.null_array(true)));
+            cols.push(format!("{} AS s{slot}_2", self.null_array(false)));
         }
         let name = self.push(format!("SELECT {} FROM {} t", cols.join(", "), rel.name));
         let mut out = self.derive(rel, name);
@@ -1228,6 +1225,22 @@ impl<'a> Builder<'a> {
         out
     }
 
+    /// The columns of `rel` read after `alias`, as grouping and join keys: nested
+    /// columns as JSON text (see [`Builder::nested_cols`]).
+    fn row_keys(&self, rel: &Rel, alias: &str) -> Vec<String> {
+        let nested = self.nested_cols(rel);
+        self.rel_cols(rel, false)
+            .into_iter()
+            .map(|c| {
+                if nested.contains(&c) {
+                    format!("to_json({alias}.{c})")
+                } else {
+                    format!("{alias}.{c}")
+                }
+            })
+            .collect()
+    }
+
     /// The distinct rows of the slots of `rel`, read from the relation `from`.
     fn distinct_rows(&self, rel: &Rel, from: &str) -> String {
         let nested = self.nested_cols(rel);
@@ -1236,56 +1249,49 @@ impl<'a> Builder<'a> {
             let cols: Vec<String> = cols.iter().map(|c| format!("t.{c}")).collect();
             return format!("SELECT DISTINCT {} FROM {from} t", cols.join(", "));
         }
-        let mut select = Vec::new();
-        let mut group = Vec::new();
-        for c in &cols {
-            if nested.contains(c) {
-                select.push(format!("first(t.{c}) AS {c}"));
-                group.push(format!("to_json(t.{c})"));
-            } else {
-                select.push(format!("t.{c}"));
-                group.push(format!("t.{c}"));
-            }
-        }
+        let select: Vec<String> = cols
+            .iter()
+            .map(|c| {
+                if nested.contains(c) {
+                    format!("first(t.{c}) AS {c}")
+                } else {
+                    format!("t.{c}")
+                }
+            })
+            .collect();
         format!(
             "SELECT {} FROM {from} t GROUP BY {}",
             select.join(", "),
-            group.join(", ")
+            self.row_keys(rel, "t").join(", ")
         )
+    }
+
+    /// Runs `plan` once per distinct row of `rel`: the distinct rows and the plan's rows.
+    fn per_distinct_row(&mut self, rel: &Rel, plan: &Op) -> SparkResult<(Rel, Rel)> {
+        let mut distinct = self.derive(rel, String::new());
+        distinct.order = None;
+        distinct.name = self.push(self.distinct_rows(&distinct, &rel.name));
+        let matched = self.op(plan, Some(&distinct))?;
+        Ok((distinct, matched))
     }
 
     /// `rel` with a boolean column in `slot`: whether the pattern predicate's sub-plan
     /// matches for the row. The sub-plan runs once per distinct row.
     fn exists_column(&mut self, rel: &Rel, plan: &Op, slot: usize) -> SparkResult<Rel> {
-        let mut distinct = self.derive(rel, String::new());
-        distinct.order = None;
-        distinct.name = self.push(self.distinct_rows(&distinct, &rel.name));
-        let matched = self.op(plan, Some(&distinct))?;
-        let nested = self.nested_cols(&distinct);
-        let key = |alias: &str, c: &String| {
-            if nested.contains(c) {
-                format!("to_json({alias}.{c})")
-            } else {
-                format!("{alias}.{c}")
-            }
-        };
-        let cols = self.rel_cols(&distinct, false);
-        let keys: Vec<String> = cols
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{} AS k{i}", key("m", c)))
-            .collect();
-        let group: Vec<String> = cols.iter().map(|c| key("m", c)).collect();
+        let (distinct, matched) = self.per_distinct_row(rel, plan)?;
+        let group = self.row_keys(&distinct, "m");
+        let keys: Vec<String> = group.iter().enumerate().map(|(i, k)| format!("{k} AS k{i}")).collect();
         let hits = self.push(format!(
             "SELECT {}, TRUE AS _hit FROM {} m GROUP BY {}",
             keys.join(", "),
             matched.name,
             group.join(", ")
         ));
-        let on: Vec<String> = cols
+        let on: Vec<String> = self
+            .row_keys(&distinct, "l")
             .iter()
             .enumerate()
-            .map(|(i, c)| format!("{} <=> h.k{i}", key("l", c)))
+            .map(|(i, k)| format!("{k} <=> h.k{i}"))
             .collect();
         let mut out_cols = self.qualified(rel, "l", true);
         out_cols.push(format!("coalesce(h._hit, FALSE) AS s{slot}_0"));
@@ -1302,21 +1308,12 @@ impl<'a> Builder<'a> {
 
     fn optional(&mut self, rel: &Rel, sub: &Op) -> SparkResult<Rel> {
         // The sub-plan runs once per distinct input row; its rows join back on every column.
-        let mut distinct = self.derive(rel, String::new());
-        distinct.order = None;
-        distinct.name = self.push(self.distinct_rows(&distinct, &rel.name));
-        let matched = self.op(sub, Some(&distinct))?;
-        let nested = self.nested_cols(&distinct);
+        let (distinct, matched) = self.per_distinct_row(rel, sub)?;
         let on: Vec<String> = self
-            .rel_cols(&distinct, false)
-            .into_iter()
-            .map(|c| {
-                if nested.contains(&c) {
-                    format!("to_json(l.{c}) <=> to_json(r.{c})")
-                } else {
-                    format!("l.{c} <=> r.{c}")
-                }
-            })
+            .row_keys(&distinct, "l")
+            .iter()
+            .zip(self.row_keys(&distinct, "r"))
+            .map(|(l, r)| format!("{l} <=> {r}"))
             .collect();
         let mut cols = self.qualified(rel, "l", true);
         let mut out = self.derive(rel, String::new());
