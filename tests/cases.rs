@@ -26,12 +26,15 @@
 //! `plan` and one line per plan line. `query` compares rows in order, `query
 //! unordered` as multisets.
 //!
+//! Every file runs twice, on the in-memory store and on a fresh sled store, and
+//! must pass on both.
+//!
 //! Environment: `LODESTONE_BLESS=1` rewrites expected blocks from actual output;
 //! `LODESTONE_CASES=<substring>` runs only files whose path contains it.
 
 use lodestone_model::Value;
 use lodestone_query::{ExecOptions, Output, QueryError, parse, run};
-use lodestone_store::MemStore;
+use lodestone_store::{Durability, MemStore, OpenOptions, SledStore, Storage};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -71,7 +74,7 @@ fn dataset_files() -> Vec<PathBuf> {
 }
 
 /// Runs every statement of a script; the first failure ends it.
-fn run_script(store: &MemStore, text: &str, opts: &ExecOptions) -> Result<Vec<Output>, QueryError> {
+fn run_script(store: &dyn Storage, text: &str, opts: &ExecOptions) -> Result<Vec<Output>, QueryError> {
     let mut outs = Vec::new();
     for (stmt, _) in parse::parse_script(text)? {
         outs.push(run(store, &stmt, opts)?);
@@ -123,7 +126,7 @@ struct FileResult {
     blessed: Vec<((usize, usize), Vec<String>)>,
 }
 
-fn load_dataset(store: &MemStore) -> Result<(), String> {
+fn load_dataset(store: &dyn Storage) -> Result<(), String> {
     let opts = ExecOptions::default();
     for f in dataset_files() {
         let text = std::fs::read_to_string(&f).map_err(|e| format!("{}: {e}", f.display()))?;
@@ -132,27 +135,60 @@ fn load_dataset(store: &MemStore) -> Result<(), String> {
     Ok(())
 }
 
-fn run_file(records: &[Record], load_kb: bool) -> FileResult {
-    let store = MemStore::new();
+/// Where a file's statements run: every file runs on both backends.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    /// The in-memory store.
+    Memory,
+    /// The sled store in a fresh directory, with its caches and property columns on.
+    Disk,
+}
+
+fn run_file(records: &[Record], load_kb: bool, backend: Backend) -> FileResult {
+    match backend {
+        Backend::Memory => run_records(records, load_kb, &MemStore::new()),
+        Backend::Disk => match open_disk() {
+            // The store closes before its directory goes.
+            Ok((_dir, store)) => run_records(records, load_kb, &store),
+            Err(e) => FileResult {
+                passed: 0,
+                failures: vec![format!("cannot open a disk store: {e}")],
+                blessed: Vec::new(),
+            },
+        },
+    }
+}
+
+fn open_disk() -> Result<(tempfile::TempDir, SledStore), String> {
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let options = OpenOptions {
+        durability: Durability::Deferred,
+        ..OpenOptions::default()
+    };
+    let store = SledStore::open_with(dir.path(), options).map_err(|e| e.to_string())?;
+    Ok((dir, store))
+}
+
+fn run_records(records: &[Record], load_kb: bool, store: &dyn Storage) -> FileResult {
     let mut res = FileResult {
         passed: 0,
         failures: Vec::new(),
         blessed: Vec::new(),
     };
-    if load_kb && let Err(e) = load_dataset(&store) {
+    if load_kb && let Err(e) = load_dataset(store) {
         res.failures.push(format!("loading the dataset failed: {e}"));
         return res;
     }
     let mut opts = ExecOptions::default();
     for r in records {
         match r {
-            Record::Ok { text, line } => match run_script(&store, text, &opts) {
+            Record::Ok { text, line } => match run_script(store, text, &opts) {
                 Ok(_) => res.passed += 1,
                 Err(e) => res
                     .failures
                     .push(format!("line {line}: statement failed:\n{}\n{}", text, e.render(text))),
             },
-            Record::Error { text, expect, line } => match run_script(&store, text, &opts) {
+            Record::Error { text, expect, line } => match run_script(store, text, &opts) {
                 Ok(_) => res.failures.push(format!(
                     "line {line}: expected an error containing `{expect}`, but it succeeded:\n{text}"
                 )),
@@ -170,7 +206,7 @@ fn run_file(records: &[Record], load_kb: bool) -> FileResult {
             },
             Record::Param { name, expr, line } => {
                 let q = format!("RETURN {expr} AS v");
-                match parse::parse_statement(&q).and_then(|s| run(&store, &s, &opts)) {
+                match parse::parse_statement(&q).and_then(|s| run(store, &s, &opts)) {
                     Ok(out) => {
                         let v = out.rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null);
                         opts.params.insert(name.clone(), v);
@@ -188,7 +224,7 @@ fn run_file(records: &[Record], load_kb: bool) -> FileResult {
                 block,
                 line,
             } => {
-                let out = parse::parse_statement(text).and_then(|s| run(&store, &s, &opts));
+                let out = parse::parse_statement(text).and_then(|s| run(store, &s, &opts));
                 let actual = match out {
                     Ok(o) => render(&o),
                     Err(e) => {
@@ -280,13 +316,17 @@ fn main() {
             skipped += 1;
             continue;
         }
-        let res = run_file(&recs, load_kb);
+        let mut res = run_file(&recs, load_kb, Backend::Memory);
+        // The disk store must give the same answers; blessing follows the memory run.
+        let disk = run_file(&recs, load_kb, Backend::Disk);
+        res.failures
+            .extend(disk.failures.into_iter().map(|f| format!("on the disk store: {f}")));
         records += res.passed + res.failures.len();
         if blessing {
             bless(f, &text, &res.blessed);
         }
         if res.failures.is_empty() {
-            println!("ok   {shown} ({} records)", res.passed);
+            println!("ok   {shown} ({} records, memory and disk)", res.passed);
             ok_files += 1;
         } else {
             println!("FAIL {shown} ({} passed, {} failed)", res.passed, res.failures.len());

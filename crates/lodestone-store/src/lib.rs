@@ -17,6 +17,7 @@
 mod api;
 mod cache;
 pub mod codec;
+mod columns;
 mod commit_record;
 mod error;
 mod keys;

@@ -38,6 +38,14 @@ pub(crate) trait Base {
     fn edge_arc(&self, id: u64) -> StoreResult<Option<Arc<EdgeRecord>>> {
         Ok(self.edge_record(id)?.map(Arc::new))
     }
+    /// One property of a node: `None` when the node or the property is absent.
+    fn node_prop(&self, id: u64, key: &str) -> StoreResult<Option<Value>> {
+        Ok(self.node_arc(id)?.and_then(|r| r.props.get(key).cloned()))
+    }
+    /// One property of an edge: `None` when the edge or the property is absent.
+    fn edge_prop(&self, id: u64, key: &str) -> StoreResult<Option<Value>> {
+        Ok(self.edge_arc(id)?.and_then(|r| r.props.get(key).cloned()))
+    }
     /// Nodes under a normalized name key, ascending.
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>>;
     /// Every name key with its node.
@@ -168,6 +176,14 @@ where
 
     fn edge_shared(&self, id: EdgeId) -> StoreResult<Option<Arc<EdgeRecord>>> {
         self.0.edge_arc(id.0)
+    }
+
+    fn node_property(&self, id: NodeId, key: &str) -> StoreResult<Option<Value>> {
+        self.0.node_prop(id.0, key)
+    }
+
+    fn edge_property(&self, id: EdgeId, key: &str) -> StoreResult<Option<Value>> {
+        self.0.edge_prop(id.0, key)
     }
 
     fn has_labels(&self, id: NodeId, labels: &[&str]) -> StoreResult<bool> {

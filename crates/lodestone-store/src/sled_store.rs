@@ -10,6 +10,7 @@ use crate::codec::{
     decode_schema, encode_block, encode_bucket, encode_edge, encode_node, encode_schema, id_key, read_u32, read_u64,
     stable_hash,
 };
+use crate::columns::{Kind, PropColumns};
 use crate::commit_record::{self, CommitMark};
 use crate::keys::{name_keys, prop_key};
 use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
@@ -20,7 +21,7 @@ use crate::state_lock::StateLock;
 use crate::topo::{Interner, Topology};
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
 use fs2::FileExt;
-use lodestone_model::{EdgeRecord, NodeId, NodeRecord, Schema};
+use lodestone_model::{EdgeRecord, NodeId, NodeRecord, Schema, Value};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions as FsOpenOptions};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -129,6 +130,9 @@ pub struct OpenOptions {
     pub cache_bytes: u64,
     /// Decoded records kept in memory for repeated reads (0 turns the cache off).
     pub record_cache: usize,
+    /// Bytes of single property values kept by key for repeated reads of one
+    /// property over many records (0 turns them off).
+    pub property_columns: usize,
 }
 
 impl Default for OpenOptions {
@@ -138,6 +142,7 @@ impl Default for OpenOptions {
             durability: Durability::Immediate,
             cache_bytes: 256 << 20,
             record_cache: 1 << 16,
+            property_columns: 128 << 20,
         }
     }
 }
@@ -154,6 +159,8 @@ pub(crate) struct SledState {
     persisted_types: usize,
     /// Decoded committed records; a commit removes the records it writes.
     cache: RecordCache,
+    /// Single committed property values; a commit removes the records it writes.
+    columns: PropColumns,
 }
 
 impl SledState {
@@ -287,6 +294,16 @@ impl Base for SledState {
         });
         self.cache.put(P_EDGE, id, Cached::Edge(rec.clone()));
         Ok(Some(rec))
+    }
+
+    fn node_prop(&self, id: u64, key: &str) -> StoreResult<Option<Value>> {
+        let read = || Ok(self.node_arc(id)?.map(|r| r.props.get(key).cloned()));
+        self.columns.read_through(Kind::Node, key, id, read)
+    }
+
+    fn edge_prop(&self, id: u64, key: &str) -> StoreResult<Option<Value>> {
+        let read = || Ok(self.edge_arc(id)?.map(|r| r.props.get(key).cloned()));
+        self.columns.read_through(Kind::Edge, key, id, read)
     }
 
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>> {
@@ -589,6 +606,7 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<(SledState, bool)> {
         persisted_labels: label_count,
         persisted_types: type_count,
         cache: RecordCache::new(0),
+        columns: PropColumns::new(0),
     };
     let tag = Tag {
         seq: commit_seq,
@@ -720,6 +738,7 @@ impl SledStore {
         let sled_had_all = replay_redo(&db, path, &records)?;
         let (mut state, from_snapshot) = load_state(db.clone(), path)?;
         state.cache = RecordCache::new(options.record_cache);
+        state.columns = PropColumns::new(options.property_columns);
         let snapshot_seq = if from_snapshot { state.commit_seq } else { NO_SNAPSHOT };
         if let Some(durable) = commit_record::read(path)?
             && state.mark().older_than(&durable)
@@ -1146,9 +1165,11 @@ impl Backend for SledStore {
         // Created records were never committed, so never cached.
         for n in &c.nodes {
             state.cache.remove(P_NODE, n.id);
+            state.columns.remove(Kind::Node, n.id);
         }
         for e in &c.edges {
             state.cache.remove(P_EDGE, e.id);
+            state.columns.remove(Kind::Edge, e.id);
         }
         state.persisted_labels = state.topo.labels.len();
         state.persisted_types = state.topo.types.len();

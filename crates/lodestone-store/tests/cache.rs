@@ -10,11 +10,16 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 fn open(dir: &std::path::Path, record_cache: usize) -> SledStore {
+    open_with_columns(dir, record_cache, OpenOptions::default().property_columns)
+}
+
+fn open_with_columns(dir: &std::path::Path, record_cache: usize, property_columns: usize) -> SledStore {
     SledStore::open_with(
         dir,
         OpenOptions {
             durability: Durability::Deferred,
             record_cache,
+            property_columns,
             ..OpenOptions::default()
         },
     )
@@ -29,9 +34,9 @@ fn s(v: &str) -> Value {
     Value::String(v.into())
 }
 
-fn reads_follow_commits(record_cache: usize) {
+fn reads_follow_commits(record_cache: usize, property_columns: usize) {
     let dir = tempfile::tempdir().unwrap();
-    let store = open(dir.path(), record_cache);
+    let store = open_with_columns(dir.path(), record_cache, property_columns);
     let mut tx = store.write().unwrap();
     let a = tx.create_node(node(&["Company"], &[("name", s("A"))])).unwrap();
     let b = tx.create_node(node(&["Company"], &[("name", s("B"))])).unwrap();
@@ -43,6 +48,8 @@ fn reads_follow_commits(record_cache: usize) {
         let r = store.read().unwrap();
         assert_eq!(name_of(&*r, a), Some(s("A")));
         assert_eq!(r.node_property(b, "name").unwrap(), Some(s("B")));
+        assert_eq!(r.node_property(a, "name").unwrap(), Some(s("A")));
+        assert_eq!(r.edge_property(e, "share").unwrap(), None);
         assert!(r.edge(e).unwrap().unwrap().props.is_empty());
     }
     let mut tx = store.write().unwrap();
@@ -59,6 +66,7 @@ fn reads_follow_commits(record_cache: usize) {
         assert!(r.has_labels(a, &["Listed", "Company"]).unwrap());
         assert!(!r.has_labels(b, &["Listed"]).unwrap());
         assert_eq!(r.edge_property(e, "share").unwrap(), Some(Value::Int(51)));
+        assert_eq!(r.node_property(a, "name").unwrap(), Some(s("A2")));
         assert_eq!(r.edge_shared(e).unwrap().unwrap().props.len(), 1);
         assert_eq!(name_of(&*r, b), Some(s("B")));
     }
@@ -79,6 +87,7 @@ fn reads_follow_commits(record_cache: usize) {
         let r = store.read().unwrap();
         assert!(r.node(a).unwrap().is_none());
         assert!(r.node_shared(a).unwrap().is_none());
+        assert_eq!(r.node_property(a, "name").unwrap(), None);
         assert!(r.edge(e).unwrap().is_none());
         assert_eq!(r.edge_property(e, "share").unwrap(), None);
         assert!(!r.has_labels(a, &[]).unwrap());
@@ -92,7 +101,7 @@ fn reads_follow_commits(record_cache: usize) {
 
     // The same answers after a reopen (empty cache).
     drop(store);
-    let store = open(dir.path(), record_cache);
+    let store = open_with_columns(dir.path(), record_cache, property_columns);
     let r = store.read().unwrap();
     assert!(r.node(a).unwrap().is_none());
     assert_eq!(name_of(&*r, b), Some(s("B")));
@@ -100,12 +109,22 @@ fn reads_follow_commits(record_cache: usize) {
 
 #[test]
 fn cached_reads_follow_commits_and_rollbacks() {
-    reads_follow_commits(1 << 10);
+    reads_follow_commits(1 << 10, 1 << 20);
 }
 
 #[test]
 fn reads_without_cache_follow_commits() {
-    reads_follow_commits(0);
+    reads_follow_commits(0, 0);
+}
+
+#[test]
+fn property_columns_alone_follow_commits() {
+    reads_follow_commits(0, 1 << 20);
+}
+
+#[test]
+fn tiny_property_columns_empty_and_stay_correct() {
+    reads_follow_commits(0, 200);
 }
 
 #[test]

@@ -349,6 +349,12 @@ impl<'g> Ctx<'g> {
     /// A node property (null when absent).
     pub(crate) fn node_prop(&mut self, id: NodeId, key: &str) -> QueryResult<Value> {
         self.check_node_alive(id)?;
+        if let Graph::Read(g) = self.graph
+            && self.node_cache.get(id, id.0).is_none()
+        {
+            // A snapshot answers one property without handing over the whole record.
+            return Ok(g.node_property(id, key)?.unwrap_or(Value::Null));
+        }
         Ok(self
             .node_record(id)?
             .and_then(|r| r.props.get(key).cloned())
@@ -358,6 +364,11 @@ impl<'g> Ctx<'g> {
     /// An edge property (null when absent).
     pub(crate) fn edge_prop(&mut self, id: EdgeId, key: &str) -> QueryResult<Value> {
         self.check_edge_alive(id)?;
+        if let Graph::Read(g) = self.graph
+            && self.edge_cache.get(id, id.0).is_none()
+        {
+            return Ok(g.edge_property(id, key)?.unwrap_or(Value::Null));
+        }
         Ok(self
             .edge_record(id)?
             .and_then(|r| r.props.get(key).cloned())
