@@ -95,6 +95,38 @@ pub trait GraphRead {
     fn edge_property(&self, id: EdgeId, key: &str) -> StoreResult<Option<Value>> {
         Ok(self.edge_shared(id)?.and_then(|r| r.props.get(key).cloned()))
     }
+    /// The edges at `node` in `dir` whose type is in `types` (all when empty), in the
+    /// order [`GraphRead::expand`] visits them, into `out` (cleared first).
+    fn neighbors(&self, node: NodeId, dir: Direction, types: &[&str], out: &mut Vec<Adjacent>) -> StoreResult<()> {
+        out.clear();
+        self.expand(node, dir, types, &mut |a| {
+            out.push(a);
+            ControlFlow::Continue(())
+        })
+    }
+    /// The edges at every node of `nodes` as (position in `nodes`, edge): node by node,
+    /// each node's edges as [`GraphRead::neighbors`] gives them, into `out` (cleared
+    /// first). A backend may overlap the memory reads of consecutive nodes.
+    fn neighbors_of(
+        &self,
+        nodes: &[NodeId],
+        dir: Direction,
+        types: &[&str],
+        out: &mut Vec<(usize, Adjacent)>,
+    ) -> StoreResult<()> {
+        out.clear();
+        let mut one = Vec::new();
+        for (i, n) in nodes.iter().enumerate() {
+            self.neighbors(*n, dir, types, &mut one)?;
+            out.extend(one.iter().map(|a| (i, *a)));
+        }
+        Ok(())
+    }
+    /// An exclusive upper bound of the node ids in this view, when the backend knows
+    /// one cheaply (ids are dense enough to index arrays by them).
+    fn node_id_bound(&self) -> Option<u64> {
+        None
+    }
     /// Whether the node exists and carries every label in `labels` (from the
     /// in-memory index, no record decode).
     fn has_labels(&self, id: NodeId, labels: &[&str]) -> StoreResult<bool> {

@@ -113,14 +113,54 @@ where
     ) -> StoreResult<()> {
         let topo = self.0.topo();
         let filter = topo.type_filter(types);
-        let _ = topo.expand(node.0, dir, filter.as_deref(), visit);
+        let _ = topo.expand(node.0, dir, filter.as_filter(), visit);
         Ok(())
+    }
+
+    fn neighbors(&self, node: NodeId, dir: Direction, types: &[&str], out: &mut Vec<Adjacent>) -> StoreResult<()> {
+        out.clear();
+        let topo = self.0.topo();
+        let filter = topo.type_filter(types);
+        let _ = topo.expand(node.0, dir, filter.as_filter(), &mut |a| {
+            out.push(a);
+            ControlFlow::Continue(())
+        });
+        Ok(())
+    }
+
+    fn neighbors_of(
+        &self,
+        nodes: &[NodeId],
+        dir: Direction,
+        types: &[&str],
+        out: &mut Vec<(usize, Adjacent)>,
+    ) -> StoreResult<()> {
+        // How many nodes ahead the lists are touched: enough reads in flight to
+        // overlap their latency, few enough to stay in cache until used.
+        const AHEAD: usize = 8;
+        out.clear();
+        let topo = self.0.topo();
+        let filter = topo.type_filter(types);
+        for (i, n) in nodes.iter().enumerate() {
+            if let Some(ahead) = nodes.get(i + AHEAD) {
+                topo.touch(ahead.0, dir);
+            }
+            let _ = topo.expand(n.0, dir, filter.as_filter(), &mut |a| {
+                out.push((i, a));
+                ControlFlow::Continue(())
+            });
+        }
+        Ok(())
+    }
+
+    fn node_id_bound(&self) -> Option<u64> {
+        Some(self.0.next_ids().0)
     }
 
     fn degree(&self, node: NodeId, dir: Direction, types: &[&str]) -> StoreResult<u64> {
         let topo = self.0.topo();
         let filter = topo.type_filter(types);
-        Ok(topo.degree(node.0, dir, filter.as_deref()))
+        Ok(topo.degree(node.0, dir, filter.as_filter()))
     }
 
     fn all_nodes(&self) -> StoreResult<Vec<NodeId>> {
@@ -824,9 +864,9 @@ impl<S: Backend> GraphRead for Txn<'_, S> {
             let filter = topo.type_filter(types);
             let del = &self.ov.del_edges;
             let flow = if del.is_empty() {
-                topo.expand(node.0, dir, filter.as_deref(), visit)
+                topo.expand(node.0, dir, filter.as_filter(), visit)
             } else {
-                topo.expand(node.0, dir, filter.as_deref(), &mut |a| {
+                topo.expand(node.0, dir, filter.as_filter(), &mut |a| {
                     if del.contains(&a.edge.0) {
                         ControlFlow::Continue(())
                     } else {
@@ -885,7 +925,7 @@ impl<S: Backend> GraphRead for Txn<'_, S> {
                 return Ok(0);
             }
             let filter = topo.type_filter(types);
-            return Ok(topo.degree(node.0, dir, filter.as_deref()));
+            return Ok(topo.degree(node.0, dir, filter.as_filter()));
         }
         let mut n = 0;
         self.expand(node, dir, types, &mut |_| {

@@ -81,6 +81,32 @@ pub(crate) struct Adj {
     pub other: u64,
 }
 
+/// Edge type ids a traversal keeps: every type, or a sorted, deduplicated set,
+/// inline when small so a filter per expanded node costs no allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TypeIds {
+    /// Every type.
+    All,
+    /// Up to [`TypeIds::INLINE`] ids: the first `.1` entries of the array.
+    Few([u32; TypeIds::INLINE], usize),
+    /// More ids.
+    Many(Vec<u32>),
+}
+
+impl TypeIds {
+    /// Ids kept inline.
+    const INLINE: usize = 4;
+
+    /// The ids, or `None` for every type.
+    pub(crate) fn as_filter(&self) -> Option<&[u32]> {
+        match self {
+            TypeIds::All => None,
+            TypeIds::Few(ids, len) => Some(&ids[..*len]),
+            TypeIds::Many(ids) => Some(ids),
+        }
+    }
+}
+
 impl Adj {
     fn key(&self) -> (u32, u64) {
         (self.ty, self.edge)
@@ -485,6 +511,19 @@ impl Topology {
         self.maybe_compact();
     }
 
+    /// Reads the middle of `node`'s lists in `dir` and drops the value: called a few
+    /// nodes ahead of a batch expansion, it starts the memory reads that the type
+    /// search of the later expand would otherwise wait for.
+    pub(crate) fn touch(&self, node: u64, dir: Direction) {
+        let mid = |list: &[Adj]| list.get(list.len() / 2).map(|a| a.ty);
+        if matches!(dir, Direction::Outgoing | Direction::Both) {
+            std::hint::black_box(mid(self.adjacency(node, true)));
+        }
+        if matches!(dir, Direction::Incoming | Direction::Both) {
+            std::hint::black_box(mid(self.adjacency(node, false)));
+        }
+    }
+
     /// The out or in adjacency of a node (empty when absent).
     pub(crate) fn adjacency(&self, node: u64, out: bool) -> &[Adj] {
         if !self.changed.is_empty()
@@ -499,16 +538,36 @@ impl Topology {
         }
     }
 
-    /// Type ids for the given names, sorted; `None` means every type.
+    /// Type ids for the given names, sorted (see [`TypeIds`]).
     /// Unknown names are dropped (they have no edges).
-    pub(crate) fn type_filter(&self, types: &[&str]) -> Option<Vec<u32>> {
+    pub(crate) fn type_filter(&self, types: &[&str]) -> TypeIds {
         if types.is_empty() {
-            return None;
+            return TypeIds::All;
         }
-        let mut ids: Vec<u32> = types.iter().filter_map(|t| self.types.get(t)).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Some(ids)
+        let mut inline = [0u32; TypeIds::INLINE];
+        let mut len = 0;
+        let mut ids = types.iter().filter_map(|t| self.types.get(t));
+        for id in ids.by_ref() {
+            if len == TypeIds::INLINE {
+                let mut all: Vec<u32> = inline.to_vec();
+                all.push(id);
+                all.extend(ids);
+                all.sort_unstable();
+                all.dedup();
+                return TypeIds::Many(all);
+            }
+            inline[len] = id;
+            len += 1;
+        }
+        inline[..len].sort_unstable();
+        let mut kept = 0;
+        for i in 0..len {
+            if kept == 0 || inline[i] != inline[kept - 1] {
+                inline[kept] = inline[i];
+                kept += 1;
+            }
+        }
+        TypeIds::Few(inline, kept)
     }
 
     fn visit_list(list: &[Adj], filter: Option<&[u32]>, mut f: impl FnMut(&Adj) -> ControlFlow<()>) -> ControlFlow<()> {
@@ -533,13 +592,10 @@ impl Topology {
 
     /// Visits the committed edges at `node` in `dir` whose type is in `filter`
     /// (all when `None`), each once; a self-loop under `Both` is visited as outgoing.
-    pub(crate) fn expand(
-        &self,
-        node: u64,
-        dir: Direction,
-        filter: Option<&[u32]>,
-        visit: &mut dyn FnMut(Adjacent) -> ControlFlow<()>,
-    ) -> ControlFlow<()> {
+    pub(crate) fn expand<F>(&self, node: u64, dir: Direction, filter: Option<&[u32]>, visit: &mut F) -> ControlFlow<()>
+    where
+        F: FnMut(Adjacent) -> ControlFlow<()> + ?Sized,
+    {
         let adjacent = |a: &Adj, outgoing: bool| Adjacent {
             edge: EdgeId(a.edge),
             other: NodeId(a.other),
@@ -1024,7 +1080,8 @@ mod tests {
         let funds = t.types.intern("FUNDS");
         t.add_edges(&[(0, funds, 0, 1), (1, owns, 0, 2), (2, funds, 0, 2), (3, owns, 0, 0)]);
         assert_eq!(t.degree(0, Direction::Outgoing, None), 4);
-        let f = t.type_filter(&["OWNS"]).unwrap();
+        let owns_only = t.type_filter(&["OWNS"]);
+        let f = owns_only.as_filter().unwrap().to_vec();
         assert_eq!(t.degree(0, Direction::Outgoing, Some(&f)), 2);
         assert_eq!(t.degree(0, Direction::Both, Some(&f)), 2);
         assert_eq!(t.degree(0, Direction::Incoming, Some(&f)), 1);

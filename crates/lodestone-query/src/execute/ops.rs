@@ -8,7 +8,6 @@ use crate::{QueryError, QueryResult};
 use lodestone_model::{Direction, EdgeId, NodeId, PathValue, Value, normalize_name};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::cmp::Ordering;
-use std::ops::ControlFlow;
 
 /// Where an operator sends its rows.
 pub(crate) type Sink<'a, 'g> = dyn FnMut(&mut Ctx<'g>, &mut Row) -> QueryResult<Flow> + 'a;
@@ -64,11 +63,7 @@ pub(super) fn adjacency(
     types: &[&str],
     buf: &mut Vec<lodestone_store::Adjacent>,
 ) -> QueryResult<()> {
-    buf.clear();
-    ctx.read().expand(node, dir, types, &mut |a| {
-        buf.push(a);
-        ControlFlow::Continue(())
-    })?;
+    ctx.read().neighbors(node, dir, types, buf)?;
     Ok(())
 }
 

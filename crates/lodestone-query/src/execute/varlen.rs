@@ -326,6 +326,68 @@ fn trails<'g>(
     Ok(Flow::Go)
 }
 
+/// The nodes a breadth-first search has reached. Undirected searches keep each
+/// node's depth and branch (the first edge of its tree path) for their cycle checks;
+/// directed ones need only membership, a bit per id when the view bounds its ids.
+enum Seen {
+    /// A bit per node id.
+    Bits(Vec<u64>),
+    /// Depth and branch per node.
+    Map(FxHashMap<NodeId, (u64, Option<EdgeId>)>),
+}
+
+/// Frontier nodes a breadth-first search expands in one call to the store.
+const FRONTIER_CHUNK: usize = 1024;
+
+/// Largest id bound for which a search allocates a bit per id (16 MiB of bits).
+const MAX_BIT_IDS: u64 = 1 << 27;
+
+impl Seen {
+    fn new(bound: Option<u64>, undirected: bool) -> Self {
+        match bound {
+            Some(n) if !undirected && n <= MAX_BIT_IDS => Seen::Bits(vec![0; n.div_ceil(64) as usize]),
+            _ => Seen::Map(FxHashMap::default()),
+        }
+    }
+
+    /// Marks `n` as reached at `depth` on `branch`: `None` when it is new, else what is
+    /// known of it (only a map knows depth and branch; bits answer `(0, None)`).
+    fn insert(&mut self, n: NodeId, depth: u64, branch: Option<EdgeId>) -> Option<(u64, Option<EdgeId>)> {
+        match self {
+            Seen::Bits(bits) => {
+                let (word, bit) = ((n.0 / 64) as usize, 1u64 << (n.0 % 64));
+                match bits.get_mut(word) {
+                    Some(w) if *w & bit != 0 => Some((0, None)),
+                    Some(w) => {
+                        *w |= bit;
+                        None
+                    }
+                    // An id past the bound (the view grew): fall back to a map.
+                    None => {
+                        let mut map: FxHashMap<NodeId, (u64, Option<EdgeId>)> = FxHashMap::default();
+                        for (i, w) in bits.iter().enumerate() {
+                            for b in 0..64 {
+                                if w & (1 << b) != 0 {
+                                    map.insert(NodeId(i as u64 * 64 + b), (0, None));
+                                }
+                            }
+                        }
+                        *self = Seen::Map(map);
+                        self.insert(n, depth, branch)
+                    }
+                }
+            }
+            Seen::Map(map) => match map.entry(n) {
+                Entry::Vacant(slot) => {
+                    slot.insert((depth, branch));
+                    None
+                }
+                Entry::Occupied(known) => Some(*known.get()),
+            },
+        }
+    }
+}
+
 /// Nodes at the end of some trail of `min..=max` hops (`min` is 0 or 1) from `a`, by
 /// breadth-first search. `a` itself counts for `min = 1` only when a cycle through it
 /// fits in `max` hops. Every node is listed once.
@@ -340,9 +402,9 @@ fn reachable(
     target: Option<NodeId>,
     filter: &Option<Vec<(String, Value)>>,
 ) -> QueryResult<Vec<NodeId>> {
-    // Per visited node: depth, and the first edge of its tree path (its branch).
-    let mut seen: FxHashMap<NodeId, (u64, Option<EdgeId>)> = FxHashMap::default();
-    seen.insert(a, (0, None));
+    let undirected = walk.dir == Direction::Both;
+    let mut seen = Seen::new(ctx.read().node_id_bound(), undirected);
+    seen.insert(a, 0, None);
     let mut out = Vec::new();
     let mut start_found = min == 0;
     if min == 0 {
@@ -351,35 +413,40 @@ fn reachable(
             return Ok(out);
         }
     }
-    let undirected = walk.dir == Direction::Both;
     // Without AS OF and without a property filter every edge and node qualifies.
     let check = ctx.as_of.is_some() || filter.is_some();
     // Frontier entries: the node, its branch and its tree edge.
     let mut frontier: Vec<(NodeId, Option<EdgeId>, Option<EdgeId>)> = vec![(a, None, None)];
     let mut next = Vec::new();
-    let mut buf = Vec::new();
+    let mut ids = Vec::new();
+    let mut batch = Vec::new();
     let mut depth = 0u64;
     while depth < max && !frontier.is_empty() {
         next.clear();
-        for &(u, u_branch, u_tree) in &frontier {
-            adjacency(ctx, u, walk.dir, types, &mut buf)?;
-            for x in &buf {
+        // The frontier expands in chunks, so the store can overlap its memory reads
+        // while a chunk's edges stay few.
+        for chunk in frontier.chunks(FRONTIER_CHUNK) {
+            ids.clear();
+            ids.extend(chunk.iter().map(|f| f.0));
+            ctx.read().neighbors_of(&ids, walk.dir, types, &mut batch)?;
+            for &(i, x) in &batch {
+                let Some(&(u, u_branch, u_tree)) = chunk.get(i) else {
+                    continue;
+                };
                 ctx.tick()?;
                 if check && (!edge_ok(ctx, x.edge, filter)? || !ctx.node_visible(x.other)?) {
                     continue;
                 }
-                match seen.entry(x.other) {
-                    Entry::Vacant(slot) => {
-                        let branch = if u == a { Some(x.edge) } else { u_branch };
-                        slot.insert((depth + 1, branch));
+                let branch = if u == a { Some(x.edge) } else { u_branch };
+                match seen.insert(x.other, depth + 1, branch) {
+                    None => {
                         next.push((x.other, branch, Some(x.edge)));
                         out.push(x.other);
                         if target == Some(x.other) {
                             return Ok(vec![x.other]);
                         }
                     }
-                    Entry::Occupied(known) if !start_found => {
-                        let (d, v_branch) = *known.get();
+                    Some((d, v_branch)) if !start_found => {
                         // A cycle through `a` that is a trail: back to `a` directly (directed),
                         // or across two different branches of the search tree (undirected).
                         let closes = if undirected {
@@ -396,7 +463,7 @@ fn reachable(
                             }
                         }
                     }
-                    Entry::Occupied(_) => {}
+                    Some(_) => {}
                 }
             }
         }
@@ -577,4 +644,29 @@ fn unwind(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_sets_answer_alike_and_bits_grow_past_their_bound() {
+        let mut bits = Seen::new(Some(100), false);
+        let mut map = Seen::new(Some(100), true);
+        assert!(matches!(bits, Seen::Bits(_)) && matches!(map, Seen::Map(_)));
+        for n in [3u64, 64, 99, 3, 500, 64, 500, 7] {
+            let b = bits.insert(NodeId(n), 1, None).is_some();
+            let m = map.insert(NodeId(n), 1, None).is_some();
+            assert_eq!(b, m, "node {n}");
+        }
+        // Past the bound the bits became a map that still knows every earlier node.
+        assert!(matches!(bits, Seen::Map(_)));
+        for n in [3u64, 7, 64, 99, 500] {
+            assert!(bits.insert(NodeId(n), 2, None).is_some(), "node {n}");
+        }
+        assert!(bits.insert(NodeId(8), 2, None).is_none());
+        // Depth and branch are kept by the map.
+        assert_eq!(map.insert(NodeId(3), 5, None), Some((1, None)));
+    }
 }
