@@ -355,6 +355,7 @@ fn import_cmd(session: &Session, args: &ImportArgs) -> CliResult<()> {
         skip_data_headers: args.skip_data_headers,
         skip_bad: args.skip_bad,
         max_errors: args.max_errors.max(1),
+        batch_rows: args.batch_rows.max(1),
         progress: !args.no_progress && std::io::stderr().is_terminal(),
     };
     tracing::info!(sources = sources.len(), "importing");

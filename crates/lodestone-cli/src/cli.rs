@@ -129,6 +129,10 @@ pub struct ImportArgs {
     /// Never show a progress bar.
     #[arg(long)]
     pub no_progress: bool,
+    /// Rows per commit when the database has never been written (a new database):
+    /// memory stays bounded, and an import that fails or is killed is discarded whole.
+    #[arg(long, default_value_t = 250_000, value_name = "N")]
+    pub batch_rows: u64,
 }
 
 /// Options of `lode export`.

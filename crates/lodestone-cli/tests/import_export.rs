@@ -276,6 +276,78 @@ fn bad_rows_are_reported_with_file_and_line_and_nothing_is_imported() {
         .stderr(predicate::str::contains("badheader.csv:1: unknown type `point`"));
 }
 
+#[test]
+fn a_new_database_imports_in_batches_and_a_failed_batched_import_leaves_nothing() {
+    let home = TempDir::new().unwrap();
+    let h = home.path();
+    let mut nodes = String::from("id:ID,:LABEL,name,n:int\n");
+    let mut edges = String::from(":START_ID,:END_ID,:TYPE,w:int\n");
+    for i in 0..40 {
+        nodes.push_str(&format!("{i},{},node {i},{i}\n", if i % 3 == 0 { "A" } else { "B;C" }));
+        if i > 0 {
+            // Each node links to its predecessor and to the first node: most edges
+            // reach back into batches committed before theirs.
+            edges.push_str(&format!("{i},{},NEXT,{i}\n", i - 1));
+            edges.push_str(&format!("{i},0,ROOT,{i}\n"));
+        }
+    }
+    write(h, "nodes.csv", &nodes);
+    write(h, "edges.csv", &edges);
+    let import = |db: &Path, extra: &[&str]| {
+        lode(h)
+            .arg("--db")
+            .arg(db)
+            .args(["import", "--nodes", "nodes.csv", "--edges", "edges.csv"])
+            .args(extra)
+            .assert()
+    };
+    let (batched, whole) = (h.join("batched"), h.join("whole"));
+    import(&batched, &["--batch-rows", "7"]).success();
+    import(&whole, &[]).success();
+    assert_eq!(canonical(h, &batched), canonical(h, &whole));
+    assert!(!batched.join("BULK").exists());
+    let r = query_json(
+        h,
+        &batched,
+        "MATCH (b)-[r:ROOT]->(:A {name: 'node 0'}) RETURN count(b) AS n, sum(r.w) AS w",
+    );
+    assert_eq!(r["rows"], json!([[39, 780]]));
+    lode(h).arg("--db").arg(&batched).arg("check").assert().success();
+
+    // A bad row after several batches have committed: nothing stays.
+    write(h, "late-bad.csv", ":START_ID,:END_ID,:TYPE\n1,2,LATE\n3,99,LATE\n");
+    let failed = h.join("failed");
+    // Nodes, then a bad relationship row: the import fails after its node batches.
+    let failing = |db: &Path, batch_rows: &str| {
+        let out = lode(h)
+            .arg("--db")
+            .arg(db)
+            .args(["import", "--batch-rows", batch_rows])
+            .args(["--nodes", "nodes.csv", "--edges", "late-bad.csv"])
+            .assert()
+            .code(1);
+        String::from_utf8_lossy(&out.get_output().stderr).to_string()
+    };
+    let err = failing(&failed, "5");
+    assert!(
+        err.contains("nothing was imported") && err.contains("late-bad.csv:3"),
+        "{err}"
+    );
+    assert_eq!(
+        query_json(h, &failed, "MATCH (n) RETURN count(n) AS n")["rows"],
+        json!([[0]])
+    );
+    assert!(!failed.join("BULK").exists());
+    // The emptied database takes the import again.
+    import(&failed, &["--batch-rows", "5"]).success();
+    assert_eq!(canonical(h, &failed), canonical(h, &whole));
+
+    // Into a database that holds data the import is one transaction, and a failure
+    // leaves that data as it was.
+    assert!(failing(&whole, "1").contains("nothing was imported"));
+    assert_eq!(canonical(h, &whole), canonical(h, &batched));
+}
+
 fn seed_rich_graph(home: &Path, db: &Path) {
     let script = write(
         home,

@@ -198,6 +198,107 @@ fn import_files(dir: &Path, batch: u64) -> (PathBuf, PathBuf) {
     (n, e)
 }
 
+/// A killed import into a new database (a bulk load that commits every 500 rows)
+/// leaves, at the next open, either nothing or the whole import.
+#[test]
+fn killed_bulk_import_into_a_new_database_is_all_or_nothing() {
+    let cycles = (count_from_env("LODESTONE_CRASH_CYCLES", 50, 10) / 5).max(10);
+    let seed = rng::seed("bulk import crash");
+    let mut rng = Rng::new(seed);
+    let home = TempDir::new().unwrap();
+    let h = home.path();
+    let (nodes, edges) = import_files(h, 0);
+    let mut full_run = None;
+    let (mut killed, mut empty, mut whole) = (0, 0, 0);
+    for cycle in 0..cycles {
+        let db = h.join(format!("db-{cycle}"));
+        let batches = ["--batch-rows", "500"];
+        let finished = import_or_kill(h, &db, (&nodes, &edges), &batches, &mut full_run, &mut rng);
+        if let Some(status) = finished {
+            assert!(
+                status.success(),
+                "cycle {cycle}: lode import failed on its own: {status}"
+            );
+        } else {
+            killed += 1;
+        }
+        let d = Database::open(&db).unwrap_or_else(|e| panic!("cycle {cycle}: reopen: {e}"));
+        let members = counts(&d, "MATCH (b:Imported) RETURN b.batch AS batch, count(*)");
+        let links = counts(
+            &d,
+            "MATCH (a:Imported)-[:NEXT]->(:Imported) RETURN a.batch AS batch, count(*)",
+        );
+        match members.get(&0) {
+            None => {
+                assert!(links.is_empty(), "cycle {cycle}: edges without their nodes");
+                assert!(finished.is_none(), "cycle {cycle}: a completed import is missing");
+                empty += 1;
+            }
+            Some(n) => {
+                assert_eq!(*n, IMPORT_NODES as i64, "cycle {cycle}: a partial import is visible");
+                assert_eq!(
+                    links.get(&0).copied(),
+                    Some(IMPORT_NODES as i64 - 1),
+                    "cycle {cycle}: edges partial"
+                );
+                whole += 1;
+            }
+        }
+        drop(d);
+        assert!(
+            !db.join("BULK").exists(),
+            "cycle {cycle}: the open kept the bulk-load marker"
+        );
+        assert_lode_check(h, &db, &format!("bulk import cycle {cycle}"));
+    }
+    println!(
+        "bulk import crash: {cycles} imports of {IMPORT_NODES} nodes (full run {full_run:?}), {killed} killed, \
+         {empty} left nothing, {whole} left everything"
+    );
+    assert!(killed > 0, "no import was ever killed");
+}
+
+/// Starts `lode import` of `nodes` and `edges` into `db` with `extra` arguments. The
+/// first run (`full_run` is `None`) goes to the end and sets `full_run` to its length;
+/// later ones are killed at a random point of 1.3 times that span. Returns the exit
+/// status when the import ended by itself.
+fn import_or_kill(
+    h: &Path,
+    db: &Path,
+    (nodes, edges): (&Path, &Path),
+    extra: &[&str],
+    full_run: &mut Option<Duration>,
+    rng: &mut Rng,
+) -> Option<std::process::ExitStatus> {
+    let mut child = lode(h)
+        .arg("--db")
+        .arg(db)
+        .args(["import", "--no-progress"])
+        .args(extra)
+        .arg("--nodes")
+        .arg(nodes)
+        .arg("--edges")
+        .arg(edges)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn lode import");
+    let started = Instant::now();
+    let Some(full) = *full_run else {
+        let status = child.wait().unwrap();
+        *full_run = Some(started.elapsed());
+        return Some(status);
+    };
+    let at = Duration::from_millis(rng.below(full.as_millis() as u64 * 13 / 10 + 1));
+    while started.elapsed() < at {
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    kill(&mut child)
+}
+
 fn int(v: &Value) -> i64 {
     match v {
         Value::Int(i) => *i,
@@ -229,38 +330,12 @@ fn killed_import_is_all_or_nothing() {
             d.query(&workload::item_statement(k), &Params::new()).unwrap();
         }
     }
-    let mut full_run = Duration::from_secs(1);
+    let mut full_run = None;
     let mut completed = BTreeSet::new();
     let mut killed = 0;
     for batch in 0..cycles {
         let (nodes, edges) = import_files(h, batch);
-        let mut child = lode(h)
-            .arg("--db")
-            .arg(&db)
-            .args(["import", "--no-progress", "--nodes"])
-            .arg(&nodes)
-            .arg("--edges")
-            .arg(&edges)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn lode import");
-        let started = Instant::now();
-        // The first import runs to the end to time it; later ones die at a random point of that span.
-        let finished = if batch == 0 {
-            let status = child.wait().unwrap();
-            full_run = started.elapsed();
-            Some(status)
-        } else {
-            let at = Duration::from_millis(rng.below(full_run.as_millis() as u64 * 13 / 10 + 1));
-            while started.elapsed() < at {
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(2));
-            }
-            kill(&mut child)
-        };
+        let finished = import_or_kill(h, &db, (&nodes, &edges), &[], &mut full_run, &mut rng);
         match finished {
             Some(status) => {
                 assert!(

@@ -211,6 +211,19 @@ pub trait Storage: Send + Sync {
     fn set_durability(&self, durability: Durability);
     /// Writes every committed change to disk.
     fn flush(&self) -> StoreResult<()>;
+    /// Starts a bulk load, when the store has never committed anything: until
+    /// [`Storage::end_bulk_load`] the loader may commit in many transactions, and a
+    /// crash or an abandoned load leaves a store that its next open empties again, so
+    /// the load still applies whole or not at all. `false` when the store holds
+    /// commits or the backend has no such mode: then load in one transaction.
+    fn begin_bulk_load(&self) -> StoreResult<bool> {
+        Ok(false)
+    }
+    /// Ends a bulk load: makes every commit durable, then makes the loaded state the
+    /// one the next open keeps.
+    fn end_bulk_load(&self) -> StoreResult<()> {
+        self.flush()
+    }
     /// Facts about the store.
     fn info(&self) -> StoreResult<StoreInfo>;
     /// Checks indexes (adjacency, names, labels, properties) against records.

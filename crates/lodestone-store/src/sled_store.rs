@@ -57,6 +57,8 @@ const SLED_DIR: &str = "sled";
 const INIT_DIR: &str = "sled.init";
 /// The lock file taken (exclusively) by the process that has the database open.
 const LOCK_FILE: &str = "LOCK";
+/// Present while a bulk load runs: an open that finds it empties the database.
+pub(crate) const BULK_FILE: &str = "BULK";
 
 /// Records are stored 2^BLOCK_BITS to a sled value, by consecutive ids.
 const BLOCK_BITS: u32 = 6;
@@ -522,10 +524,39 @@ fn create_database(path: &Path, cache_bytes: u64) -> StoreResult<()> {
     db.flush().map_err(io)?;
     drop(db);
     fs::rename(&init, path.join(SLED_DIR)).map_err(|e| StoreError::Io(e.to_string()))?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// Empties a database whose bulk load did not finish: every file but the lock goes,
+/// the marker last, so a crash part way leaves the marker for the next open.
+fn discard_bulk_load(path: &Path) -> StoreResult<()> {
+    let ioe = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+    tracing::warn!("{}: discarding a bulk load that did not finish", path.display());
+    for entry in fs::read_dir(path).map_err(ioe)? {
+        let entry = entry.map_err(ioe)?;
+        let name = entry.file_name();
+        if name == LOCK_FILE || name == BULK_FILE {
+            continue;
+        }
+        let p = entry.path();
+        if p.is_dir() {
+            fs::remove_dir_all(&p).map_err(ioe)?;
+        } else {
+            fs::remove_file(&p).map_err(ioe)?;
+        }
+    }
+    sync_dir(path);
+    fs::remove_file(path.join(BULK_FILE)).map_err(ioe)?;
+    sync_dir(path);
+    Ok(())
+}
+
+/// Makes a directory's entries (created, renamed or removed files) durable.
+fn sync_dir(path: &Path) {
     if let Ok(dir) = File::open(path) {
         let _ = dir.sync_all();
     }
-    Ok(())
 }
 
 fn load_interner(db: &sled::Db, path: &Path, prefix: u8, what: &str) -> StoreResult<Interner> {
@@ -712,7 +743,7 @@ impl SledStore {
             let foreign = fs::read_dir(path)
                 .map_err(ioe)?
                 .filter_map(Result::ok)
-                .any(|e| e.file_name() != LOCK_FILE && e.file_name() != INIT_DIR);
+                .any(|e| ![LOCK_FILE, INIT_DIR, BULK_FILE].iter().any(|n| e.file_name() == *n));
             if foreign {
                 return Err(corrupt(path, "not a Lodestone database"));
             }
@@ -729,6 +760,15 @@ impl SledStore {
             return Err(StoreError::Locked {
                 path: path.to_path_buf(),
             });
+        }
+        if path.join(BULK_FILE).exists() {
+            if options.read_only {
+                return Err(corrupt(
+                    path,
+                    "a bulk load into it did not finish; open it for writing once to discard the partial load",
+                ));
+            }
+            discard_bulk_load(path)?;
         }
         if !sled_dir.exists() {
             create_database(path, options.cache_bytes)?;
@@ -1261,6 +1301,37 @@ impl Storage for SledStore {
         if let Err(e) = self.write_topology_snapshot() {
             tracing::warn!("writing the topology snapshot failed: {e}");
         }
+        Ok(())
+    }
+
+    fn begin_bulk_load(&self) -> StoreResult<bool> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly);
+        }
+        let _writer = self.writer.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        {
+            let state = lock_read(&self.state);
+            if state.commit_seq != 0 || state.next_node != 0 || state.next_edge != 0 {
+                return Ok(false);
+            }
+        }
+        let marker = self.path.join(BULK_FILE);
+        let file = File::create(&marker).map_err(|e| StoreError::Io(format!("{}: {e}", marker.display())))?;
+        file.sync_all()
+            .map_err(|e| StoreError::Io(format!("{}: {e}", marker.display())))?;
+        sync_dir(&self.path);
+        Ok(true)
+    }
+
+    fn end_bulk_load(&self) -> StoreResult<()> {
+        self.flush()?;
+        let marker = self.path.join(BULK_FILE);
+        match fs::remove_file(&marker) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(StoreError::Io(format!("{}: {e}", marker.display()))),
+        }
+        sync_dir(&self.path);
         Ok(())
     }
 

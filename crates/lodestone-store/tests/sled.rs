@@ -157,3 +157,60 @@ fn sled_overlay_indexes_follow_changes() {
     let dir = tempfile::tempdir().unwrap();
     common::overlay_indexes_follow_changes(&SledStore::open(dir.path()).unwrap());
 }
+
+#[test]
+fn a_bulk_load_is_kept_when_ended_and_discarded_when_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let load = |store: &SledStore, n: usize| {
+        for _ in 0..n {
+            let mut tx = store.write().unwrap();
+            let a = tx.create_node(node(&["A"], &[("v", Value::Int(1))])).unwrap();
+            let b = tx.create_node(node(&["A"], &[])).unwrap();
+            tx.create_edge(edge("R", a, b)).unwrap();
+            tx.commit().unwrap();
+        }
+    };
+    let count = |store: &SledStore| store.read().unwrap().stats().unwrap().nodes;
+
+    // Ended: every batch stays, and the marker is gone.
+    let store = SledStore::open(&path).unwrap();
+    assert!(store.begin_bulk_load().unwrap());
+    assert!(path.join("BULK").exists());
+    load(&store, 3);
+    store.end_bulk_load().unwrap();
+    assert!(!path.join("BULK").exists());
+    // A store that holds commits loads in one transaction instead.
+    assert!(!store.begin_bulk_load().unwrap());
+    assert!(!path.join("BULK").exists());
+    drop(store);
+    let store = SledStore::open(&path).unwrap();
+    assert_eq!(count(&store), 6);
+    drop(store);
+
+    // Not ended: a read-only open refuses, the next writable open empties the store,
+    // which then takes a new bulk load.
+    let other = dir.path().join("other");
+    let store = SledStore::open(&other).unwrap();
+    assert!(store.begin_bulk_load().unwrap());
+    load(&store, 2);
+    drop(store);
+    let read_only = OpenOptions {
+        read_only: true,
+        ..OpenOptions::default()
+    };
+    let err = SledStore::open_with(&other, read_only).err().unwrap();
+    assert!(err.to_string().contains("bulk load"), "{err}");
+    let store = SledStore::open(&other).unwrap();
+    assert_eq!(count(&store), 0);
+    assert!(!other.join("BULK").exists());
+    common::assert_sound(&store);
+    assert!(store.begin_bulk_load().unwrap());
+    load(&store, 1);
+    store.end_bulk_load().unwrap();
+    drop(store);
+    assert_eq!(count(&SledStore::open(&other).unwrap()), 2);
+
+    // The in-memory store has no bulk mode.
+    assert!(!lodestone_store::MemStore::new().begin_bulk_load().unwrap());
+}

@@ -38,10 +38,12 @@ pub use lodestone_model::{
     PartialDate, PathValue, Props, Schema, Value, ValueKind,
 };
 pub use lodestone_query::{CancelToken, Counters, ExecOptions, Limits, Output, Params, QueryError};
-pub use lodestone_store::{CheckReport, Durability, GraphRead, GraphWrite, Stats, StoreError, StoreInfo, WriteTxn};
+pub use lodestone_store::{
+    CheckReport, Durability, GraphRead, GraphWrite, Stats, Storage, StoreError, StoreInfo, WriteTxn,
+};
 
 use lodestone_query::ast::{Span, Statement};
-use lodestone_store::{MemStore, SledStore, Storage};
+use lodestone_store::{MemStore, SledStore};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use thiserror::Error;

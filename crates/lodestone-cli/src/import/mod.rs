@@ -1,7 +1,11 @@
 //! Bulk import: CSV files in neo4j-admin import's convention, and JSON Lines.
 //!
-//! Every row goes into one write transaction that commits at the end, with deferred
-//! durability and one flush: the import applies whole or not at all. Bad rows
+//! Into a database that has never been written, the rows commit in batches inside a
+//! bulk load ([`lodestone::Storage::begin_bulk_load`]): memory stays bounded, and a
+//! failed or killed import leaves a database that its next open empties again. Into
+//! any other database every row goes into one write transaction that commits at the
+//! end. Either way durability is deferred to one flush and the import applies whole
+//! or not at all. Bad rows
 //! (missing endpoint, wrong type, broken UTF-8, wrong column count, duplicate id) are
 //! reported with file and line; by default any bad row aborts the import.
 
@@ -11,7 +15,9 @@ mod jsonl;
 use crate::report::{CliError, CliResult};
 use header::{ColumnType, Field, GLOBAL_SPACE};
 use indicatif::{ProgressBar, ProgressStyle};
-use lodestone::{Citation, Database, Durability, EdgeRecord, NodeId, NodeRecord, Props, Schema, Value, WriteTxn};
+use lodestone::{
+    Citation, Database, Durability, EdgeRecord, NodeId, NodeRecord, Props, Schema, Storage, Value, WriteTxn,
+};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -46,6 +52,9 @@ pub struct ImportOptions {
     pub max_errors: usize,
     /// Show a progress bar.
     pub progress: bool,
+    /// Rows per commit when loading a database that has never committed anything
+    /// (see [`import`]).
+    pub batch_rows: u64,
 }
 
 impl Default for ImportOptions {
@@ -59,6 +68,7 @@ impl Default for ImportOptions {
             skip_bad: false,
             max_errors: 20,
             progress: false,
+            batch_rows: 250_000,
         }
     }
 }
@@ -252,7 +262,13 @@ fn plain_number(cell: &str) -> Option<i64> {
 
 /// State of one running import.
 pub(crate) struct Importer<'a> {
-    txn: &'a mut dyn WriteTxn,
+    storage: &'a dyn Storage,
+    /// The open transaction; `None` only between a batch's commit and the next start.
+    txn: Option<Box<dyn WriteTxn + 'a>>,
+    /// In a bulk load, rows per commit.
+    batch_rows: Option<u64>,
+    /// Rows created in the open transaction.
+    in_txn: u64,
     options: &'a ImportOptions,
     spaces: FastMap<String, IdSpace>,
     summary: Summary,
@@ -263,6 +279,34 @@ pub(crate) struct Importer<'a> {
 }
 
 impl<'a> Importer<'a> {
+    /// The open transaction.
+    fn txn(&mut self) -> Result<&mut (dyn WriteTxn + 'a), Stop> {
+        match self.txn.as_deref_mut() {
+            Some(t) => Ok(t),
+            None => Err(Stop::Fatal(CliError::Data("the import has no open transaction".into()))),
+        }
+    }
+
+    /// Creates a relationship in the open transaction and counts it.
+    fn put_edge(&mut self, record: EdgeRecord) -> Result<(), Stop> {
+        self.txn()?.create_edge(record)?;
+        self.summary.edges += 1;
+        self.created()
+    }
+
+    /// Counts a created row; in a bulk load a full batch commits and the next starts.
+    fn created(&mut self) -> Result<(), Stop> {
+        self.in_txn += 1;
+        if self.batch_rows.is_some_and(|n| self.in_txn >= n) {
+            if let Some(t) = self.txn.take() {
+                t.commit()?;
+            }
+            self.txn = Some(self.storage.write()?);
+            self.in_txn = 0;
+        }
+        Ok(())
+    }
+
     fn bad_row(&mut self, file: &Path, line: u64, message: impl std::fmt::Display) -> Result<(), Stop> {
         self.bad += 1;
         if self.messages.len() < self.options.max_errors {
@@ -457,6 +501,7 @@ impl<'a> Importer<'a> {
                 Ok(()) => {}
                 Err(RowError::Bad(m)) => self.bad_row(path, line, m)?,
                 Err(RowError::Store(e)) => return Err(Stop::Fatal(e.into())),
+                Err(RowError::Stop(stop)) => return Err(stop),
             }
         }
         Ok(())
@@ -510,8 +555,8 @@ impl<'a> Importer<'a> {
         {
             return Err(RowError::Bad(format!("duplicate id `{cell}`{}", space_text(space))));
         }
-        let node = self
-            .txn
+        let txn = self.txn().map_err(RowError::Stop)?;
+        let node = txn
             .create_node(NodeRecord {
                 labels,
                 props,
@@ -522,7 +567,7 @@ impl<'a> Importer<'a> {
             self.register(space, cell, node).map_err(RowError::Bad)?;
         }
         self.summary.nodes += 1;
-        Ok(())
+        self.created().map_err(RowError::Stop)
     }
 
     fn edge_row(&mut self, record: &csv::ByteRecord, fields: &[Field], default: &[String]) -> Result<(), RowError> {
@@ -582,23 +627,21 @@ impl<'a> Importer<'a> {
                 "no relationship type: add a :TYPE column or use --edges TYPE=FILE".into(),
             ));
         };
-        self.txn
-            .create_edge(EdgeRecord {
-                rel_type,
-                start,
-                end,
-                props,
-                citations,
-            })
-            .map_err(RowError::Store)?;
-        self.summary.edges += 1;
-        Ok(())
+        self.put_edge(EdgeRecord {
+            rel_type,
+            start,
+            end,
+            props,
+            citations,
+        })
+        .map_err(RowError::Stop)
     }
 }
 
 enum RowError {
     Bad(String),
     Store(lodestone::StoreError),
+    Stop(Stop),
 }
 
 fn utf8_message(field: &Field) -> String {
@@ -682,10 +725,14 @@ pub fn import(
     });
 
     db.set_durability(Durability::Deferred);
+    let storage = db.storage();
+    let bulk = storage.begin_bulk_load()?;
     let result = (|| -> CliResult<Summary> {
-        let mut txn = db.storage().write()?;
         let mut importer = Importer {
-            txn: txn.as_mut(),
+            storage,
+            txn: Some(storage.write()?),
+            batch_rows: bulk.then_some(options.batch_rows.max(1)),
+            in_txn: 0,
             options,
             spaces: FastMap::default(),
             summary: Summary::default(),
@@ -695,14 +742,17 @@ pub fn import(
             bytes_before: 0,
         };
         let outcome = run_sources(&mut importer, sources, schema);
-        let (summary, bad, messages) = (importer.summary, importer.bad, importer.messages);
+        let (summary, bad, messages, txn) = (importer.summary, importer.bad, importer.messages, importer.txn);
         let failure = match outcome {
             Ok(()) if bad == 0 || options.skip_bad => None,
             Ok(()) | Err(Stop::TooMany) => Some(CliError::Data(bad_rows_message(bad, &messages, options))),
             Err(Stop::Fatal(e)) => Some(e),
         };
         if let Some(e) = failure {
-            txn.rollback();
+            // A bulk load's earlier batches are discarded by the next open.
+            if let Some(t) = txn {
+                t.rollback();
+            }
             return Err(e);
         }
         if let Some(p) = &progress {
@@ -713,7 +763,9 @@ pub fn import(
             relationships = summary.edges,
             "rows read; committing"
         );
-        txn.commit()?;
+        if let Some(t) = txn {
+            t.commit()?;
+        }
         Ok(Summary {
             skipped: bad,
             messages,
@@ -721,7 +773,10 @@ pub fn import(
         })
     })();
     tracing::info!("flushing");
-    let flushed = db.flush();
+    let flushed = match (&result, bulk) {
+        (Ok(_), true) => storage.end_bulk_load().map_err(lodestone::Error::from),
+        _ => db.flush(),
+    };
     db.set_durability(Durability::Immediate);
     if let Some(p) = &progress {
         p.finish_and_clear();
@@ -754,11 +809,13 @@ fn run_sources(importer: &mut Importer<'_>, sources: &[Source], schema: Option<&
     if let Some(schema) = schema
         && !schema.schema.is_empty()
     {
-        let mut merged = importer.txn.schema()?;
+        let txn = importer.txn()?;
+        let mut merged = txn.schema()?;
         merged.nodes.extend(schema.schema.nodes.clone());
         merged.edges.extend(schema.schema.edges.clone());
-        importer.txn.set_schema(merged)?;
+        txn.set_schema(merged)?;
     }
+
     // Nodes first, so that relationships in any file can find their endpoints.
     for source in sources {
         match source {
@@ -777,9 +834,10 @@ fn run_sources(importer: &mut Importer<'_>, sources: &[Source], schema: Option<&
             Source::Nodes { .. } => {}
         }
     }
+    // Indexes are filled once, after the data.
     if let Some(schema) = schema {
         for (label, key) in &schema.indexes {
-            importer.txn.create_index(label, key)?;
+            importer.txn()?.create_index(label, key)?;
         }
     }
     Ok(())
@@ -821,12 +879,13 @@ impl Sink for Importer<'_> {
         {
             return Err(RowOutcome::Bad(format!("duplicate id `{id}`")));
         }
-        let node = self.txn.create_node(record).map_err(|e| RowOutcome::Stop(e.into()))?;
+        let txn = self.txn().map_err(RowOutcome::Stop)?;
+        let node = txn.create_node(record).map_err(|e| RowOutcome::Stop(e.into()))?;
         if let Some(id) = id {
             self.register(GLOBAL_SPACE, id, node).map_err(RowOutcome::Bad)?;
         }
         self.summary.nodes += 1;
-        Ok(())
+        self.created().map_err(RowOutcome::Stop)
     }
 
     fn add_edge(
@@ -844,17 +903,14 @@ impl Sink for Importer<'_> {
         };
         let start = find(self, start, "start")?;
         let end = find(self, end, "end")?;
-        self.txn
-            .create_edge(EdgeRecord {
-                rel_type,
-                start,
-                end,
-                props,
-                citations,
-            })
-            .map_err(|e| RowOutcome::Stop(e.into()))?;
-        self.summary.edges += 1;
-        Ok(())
+        self.put_edge(EdgeRecord {
+            rel_type,
+            start,
+            end,
+            props,
+            citations,
+        })
+        .map_err(RowOutcome::Stop)
     }
 
     fn bad(&mut self, path: &Path, line: u64, message: String) -> Result<(), RowOutcome> {
