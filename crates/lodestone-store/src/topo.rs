@@ -14,6 +14,7 @@
 
 use lodestone_model::{Direction, EdgeId, NodeId};
 use petgraph::visit::{GraphBase, GraphRef, IntoNeighbors, IntoNeighborsDirected, Visitable};
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::ops::ControlFlow;
 
@@ -183,7 +184,7 @@ pub(crate) struct Topology {
     out: Csr,
     inn: Csr,
     /// Lists changed since the rows were built; they shadow the rows.
-    changed: HashMap<u64, NodeSlot>,
+    changed: FxHashMap<u64, NodeSlot>,
     edges: Vec<EdgeSlot>,
     by_label: Vec<BTreeSet<u64>>,
     label_counts: Vec<u64>,
@@ -255,7 +256,7 @@ impl Topology {
 
     /// Rebuilds both rows from the edge table and forgets the changed lists.
     fn rebuild_rows(&mut self) {
-        self.changed = HashMap::new();
+        self.changed = FxHashMap::default();
         self.out = Csr::default();
         self.inn = Csr::default();
         let n = self.sets.len();
@@ -403,7 +404,7 @@ impl Topology {
             self.grow_nodes(max + 1);
         }
         let large = edges.len() >= 4096 && edges.len() as u64 * 8 >= self.edge_count;
-        let mut unsorted: HashSet<(u64, bool)> = HashSet::new();
+        let mut unsorted: FxHashSet<(u64, bool)> = FxHashSet::default();
         for &(id, ty, start, end) in edges {
             if !self.place_edge(id, ty, start, end) {
                 continue;
@@ -490,7 +491,7 @@ impl Topology {
 
     /// Removes edges by id; absent ids are ignored.
     pub(crate) fn remove_edges(&mut self, ids: &[u64]) {
-        let mut touched: HashSet<(u64, bool)> = HashSet::new();
+        let mut touched: FxHashSet<(u64, bool)> = FxHashSet::default();
         for &id in ids {
             let Some(e) = self.edge(id) else { continue };
             self.edges[idx(id)] = EdgeSlot::default();
@@ -885,7 +886,7 @@ impl Topology {
             sets,
             out,
             inn,
-            changed: HashMap::new(),
+            changed: FxHashMap::default(),
             edges,
             by_label,
             label_counts,
