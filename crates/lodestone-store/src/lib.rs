@@ -33,4 +33,4 @@ mod topo;
 pub use api::{Adjacent, CheckReport, Durability, GraphRead, GraphWrite, Stats, Storage, StoreInfo, WriteTxn};
 pub use error::{StoreError, StoreResult};
 pub use mem::MemStore;
-pub use sled_store::{FORMAT_VERSION, OpenOptions, SledStore};
+pub use sled_store::{FORMAT_VERSION, OLDEST_FORMAT_VERSION, OpenOptions, SledStore};

@@ -30,7 +30,9 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The on-disk format version this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
+/// The oldest on-disk format this build opens (it differs only in record packing).
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// Value of the magic key: marks a sled database as a Lodestone graph.
 const MAGIC: &[u8] = b"lodestone-graph";
@@ -60,13 +62,39 @@ const LOCK_FILE: &str = "LOCK";
 /// Present while a bulk load runs: an open that finds it empties the database.
 pub(crate) const BULK_FILE: &str = "BULK";
 
-/// Records are stored 2^BLOCK_BITS to a sled value, by consecutive ids.
-const BLOCK_BITS: u32 = 6;
 /// Number of hash buckets of the name index and of each property index.
 const BUCKETS: u64 = 1 << 16;
 
-fn block_of(id: u64) -> (u64, u8) {
-    (id >> BLOCK_BITS, (id & ((1 << BLOCK_BITS) - 1)) as u8)
+/// How records are packed into sled values: 2^bits records to a block, by consecutive
+/// ids. Format 1 packs 64, format 2 packs 16 (a record read then fetches a quarter of
+/// the bytes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Blocks {
+    bits: u32,
+}
+
+impl Blocks {
+    /// The packing of a database of format `version`.
+    fn of_format(version: u32) -> Blocks {
+        Blocks {
+            bits: if version == 1 { 6 } else { 4 },
+        }
+    }
+
+    /// The block and slot of record `id`.
+    fn of(self, id: u64) -> (u64, u8) {
+        (id >> self.bits, (id & ((1 << self.bits) - 1)) as u8)
+    }
+
+    /// The record id at `slot` of `block`; `None` for a slot the packing does not have.
+    fn id(self, block: u64, slot: u8) -> Option<u64> {
+        (u64::from(slot) < 1 << self.bits).then(|| (block << self.bits) | u64::from(slot))
+    }
+
+    /// The id of the first record of `block`.
+    fn first_id(self, block: u64) -> u64 {
+        block << self.bits
+    }
 }
 
 fn block_key(prefix: u8, block: u64) -> [u8; 9] {
@@ -135,6 +163,9 @@ pub struct OpenOptions {
     /// Bytes of single property values kept by key for repeated reads of one
     /// property over many records (0 turns them off).
     pub property_columns: usize,
+    /// The format a new database is created in ([`FORMAT_VERSION`]; an older one
+    /// down to [`OLDEST_FORMAT_VERSION`] for compatibility tests).
+    pub create_format: u32,
 }
 
 impl Default for OpenOptions {
@@ -145,6 +176,7 @@ impl Default for OpenOptions {
             cache_bytes: 256 << 20,
             record_cache: 1 << 16,
             property_columns: 128 << 20,
+            create_format: FORMAT_VERSION,
         }
     }
 }
@@ -163,6 +195,10 @@ pub(crate) struct SledState {
     cache: RecordCache,
     /// Single committed property values; a commit removes the records it writes.
     columns: PropColumns,
+    /// The database's format version.
+    format: u32,
+    /// How its records are packed.
+    blocks: Blocks,
 }
 
 impl SledState {
@@ -203,7 +239,7 @@ impl SledState {
 
     /// The raw record bytes of `id` from the blocks under `prefix`.
     fn record(&self, prefix: u8, id: u64) -> StoreResult<Option<sled::IVec>> {
-        let (block, slot) = block_of(id);
+        let (block, slot) = self.blocks.of(id);
         let Some(bytes) = self.db.get(block_key(prefix, block)).map_err(io)? else {
             return Ok(None);
         };
@@ -504,7 +540,7 @@ fn remove_unfinished_sled_snapshots(dir: &Path) -> StoreResult<()> {
 
 /// Creates an empty database in a side directory and renames it into place, so a
 /// crash during creation never leaves a half-made database behind.
-fn create_database(path: &Path, cache_bytes: u64) -> StoreResult<()> {
+fn create_database(path: &Path, cache_bytes: u64, format: u32) -> StoreResult<()> {
     let init = path.join(INIT_DIR);
     if init.exists() {
         fs::remove_dir_all(&init).map_err(|e| StoreError::Io(e.to_string()))?;
@@ -512,7 +548,7 @@ fn create_database(path: &Path, cache_bytes: u64) -> StoreResult<()> {
     let db = open_sled(path, &init, cache_bytes)?;
     let mut batch = sled::Batch::default();
     batch.insert(K_MAGIC, MAGIC);
-    batch.insert(K_FORMAT, &FORMAT_VERSION.to_be_bytes());
+    batch.insert(K_FORMAT, &format.to_be_bytes());
     batch.insert(K_NEXT_NODE, &0u64.to_be_bytes());
     batch.insert(K_NEXT_EDGE, &0u64.to_be_bytes());
     batch.insert(K_SCHEMA, encode_schema(&Schema::default())?);
@@ -605,9 +641,10 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<(SledState, bool)> {
             supported: FORMAT_VERSION,
         });
     }
-    if format < FORMAT_VERSION {
+    if format < OLDEST_FORMAT_VERSION {
         return Err(corrupt(path, format!("unknown format version {format}")));
     }
+    let blocks = Blocks::of_format(format);
     let next_node = meta_u64(&db, path, K_NEXT_NODE)?;
     let next_edge = meta_u64(&db, path, K_NEXT_EDGE)?;
     let commit_seq = match db.get(K_COMMIT_SEQ).map_err(|e| open_err(path, e))? {
@@ -638,6 +675,8 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<(SledState, bool)> {
         persisted_types: type_count,
         cache: RecordCache::new(0),
         columns: PropColumns::new(0),
+        format,
+        blocks,
     };
     let tag = Tag {
         seq: commit_seq,
@@ -668,10 +707,13 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<(SledState, bool)> {
         let block = block_id(&k, "node")?;
         let entries = decode_block(&v).map_err(|e| corrupt(path, format!("node block {block}: {e}")))?;
         for (slot, rec) in entries {
-            let id = (block << BLOCK_BITS) | u64::from(slot);
-            if id >= next_node || u64::from(slot) >= 1 << BLOCK_BITS {
-                return Err(corrupt(path, format!("node {id} is beyond the next node id")));
-            }
+            let id = match blocks.id(block, slot) {
+                Some(id) if id < next_node => id,
+                _ => {
+                    let id = blocks.first_id(block) + u64::from(slot);
+                    return Err(corrupt(path, format!("node {id} is beyond the next node id")));
+                }
+            };
             let labels = decode_node_labels(rec).map_err(|e| corrupt(path, format!("node {id}: {e}")))?;
             if labels.iter().any(|l| *l as usize >= label_count) {
                 return Err(corrupt(path, format!("node {id} has an unknown label id")));
@@ -688,9 +730,9 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<(SledState, bool)> {
         let block = block_id(&k, "edge")?;
         let entries = decode_block(&v).map_err(|e| corrupt(path, format!("edge block {block}: {e}")))?;
         for (slot, rec) in entries {
-            let id = (block << BLOCK_BITS) | u64::from(slot);
+            let id = blocks.first_id(block) + u64::from(slot);
             let (ty, start, end) = decode_edge_header(rec).map_err(|e| corrupt(path, format!("edge {id}: {e}")))?;
-            if id >= next_edge || u64::from(slot) >= 1 << BLOCK_BITS || ty as usize >= type_count {
+            if blocks.id(block, slot).is_none_or(|id| id >= next_edge) || ty as usize >= type_count {
                 return Err(corrupt(path, format!("edge {id} refers to a missing type")));
             }
             topo.load_edge(id, ty, start, end);
@@ -771,7 +813,14 @@ impl SledStore {
             discard_bulk_load(path)?;
         }
         if !sled_dir.exists() {
-            create_database(path, options.cache_bytes)?;
+            let format = options.create_format;
+            if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&format) {
+                return Err(StoreError::Io(format!(
+                    "cannot create a database of format {format}: this build writes formats \
+                     {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}"
+                )));
+            }
+            create_database(path, options.cache_bytes, format)?;
         }
         let db = open_sled(path, &sled_dir, options.cache_bytes)?;
         let records = redo::read(path)?;
@@ -934,7 +983,10 @@ impl SledStore {
                 }
             };
             for (slot, rec) in entries {
-                let id = (block << BLOCK_BITS) | u64::from(slot);
+                let Some(id) = state.blocks.id(block, slot) else {
+                    problems.push(format!("node block {block} has slot {slot}, past its size"));
+                    continue;
+                };
                 let (labels, props, _) = match decode_node(rec) {
                     Ok(r) => r,
                     Err(e) => {
@@ -981,7 +1033,10 @@ impl SledStore {
                 }
             };
             for (slot, rec) in entries {
-                let id = (block << BLOCK_BITS) | u64::from(slot);
+                let Some(id) = state.blocks.id(block, slot) else {
+                    problems.push(format!("edge block {block} has slot {slot}, past its size"));
+                    continue;
+                };
                 match decode_edge(rec) {
                     Ok((ty, start, end, _, _)) => {
                         edges += 1;
@@ -1106,7 +1161,7 @@ impl Backend for SledStore {
         let mut node_blocks = BlockEdits::new();
         let mut buckets: BTreeMap<BucketId, BucketEdit> = BTreeMap::new();
         for n in c.node_deltas() {
-            let (block, slot) = block_of(n.id);
+            let (block, slot) = state.blocks.of(n.id);
             let bytes = match n.new {
                 Some(rec) => {
                     let labels: Vec<u32> = rec.labels.iter().filter_map(|l| state.topo.labels.get(l)).collect();
@@ -1143,7 +1198,7 @@ impl Backend for SledStore {
         }
         let mut edge_blocks = BlockEdits::new();
         for e in c.edge_deltas() {
-            let (block, slot) = block_of(e.id);
+            let (block, slot) = state.blocks.of(e.id);
             let bytes = match e.new {
                 Some(rec) => {
                     let ty = state.topo.types.get(&rec.rel_type).unwrap_or(u32::MAX);
@@ -1162,7 +1217,7 @@ impl Backend for SledStore {
             for (block, edits) in blocks {
                 let key = block_key(prefix, block);
                 let mut entries: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
-                if block << BLOCK_BITS < committed
+                if state.blocks.first_id(block) < committed
                     && let Some(old) = state.db.get(key).map_err(io)?
                 {
                     for (slot, rec) in decode_block(&old)? {
@@ -1336,9 +1391,10 @@ impl Storage for SledStore {
     }
 
     fn info(&self) -> StoreResult<StoreInfo> {
+        let format_version = lock_read(&self.state).format;
         Ok(StoreInfo {
             path: Some(self.path.clone()),
-            format_version: FORMAT_VERSION,
+            format_version,
             size_on_disk: self.db.size_on_disk().map_err(io)?,
             read_only: self.read_only,
         })
@@ -1370,8 +1426,14 @@ mod tests {
     #[test]
     fn keys_sort_numerically() {
         assert!(block_key(P_NODE, 255) < block_key(P_NODE, 256));
-        assert_eq!(block_of(64), (1, 0));
-        assert_eq!(block_of(63), (0, 63));
+        let (v1, v2) = (Blocks::of_format(1), Blocks::of_format(2));
+        assert_eq!(v1.of(64), (1, 0));
+        assert_eq!(v1.of(63), (0, 63));
+        assert_eq!(v2.of(64), (4, 0));
+        assert_eq!(v2.of(63), (3, 15));
+        assert_eq!((v1.id(1, 63), v1.id(1, 64)), (Some(127), None));
+        assert_eq!((v2.id(4, 15), v2.id(4, 16)), (Some(79), None));
+        assert_eq!(v2.first_id(4), 64);
         assert!(interned_key(P_TYPE, 1) < interned_key(P_TYPE, 256));
     }
 }
