@@ -293,11 +293,13 @@ fn a_new_database_imports_in_batches_and_a_failed_batched_import_leaves_nothing(
     }
     write(h, "nodes.csv", &nodes);
     write(h, "edges.csv", &edges);
+    write(h, "schema.json", r#"{"indexes": [["A", "n"], ["C", "n"]]}"#);
     let import = |db: &Path, extra: &[&str]| {
         lode(h)
             .arg("--db")
             .arg(db)
             .args(["import", "--nodes", "nodes.csv", "--edges", "edges.csv"])
+            .args(["--schema", "schema.json"])
             .args(extra)
             .assert()
     };
@@ -312,6 +314,11 @@ fn a_new_database_imports_in_batches_and_a_failed_batched_import_leaves_nothing(
         "MATCH (b)-[r:ROOT]->(:A {name: 'node 0'}) RETURN count(b) AS n, sum(r.w) AS w",
     );
     assert_eq!(r["rows"], json!([[39, 780]]));
+    // The indexes, filled after the batches, answer seeks.
+    let seek = "MATCH (x:C {n: 35}) RETURN x.name AS name";
+    let plan = query_json(h, &batched, &format!("EXPLAIN {seek}"));
+    assert!(plan.to_string().contains("NodeIndexSeek"), "{plan}");
+    assert_eq!(query_json(h, &batched, seek)["rows"], json!([["node 35"]]));
     lode(h).arg("--db").arg(&batched).arg("check").assert().success();
 
     // A bad row after several batches have committed: nothing stays.

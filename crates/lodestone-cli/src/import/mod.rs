@@ -298,12 +298,21 @@ impl<'a> Importer<'a> {
     fn created(&mut self) -> Result<(), Stop> {
         self.in_txn += 1;
         if self.batch_rows.is_some_and(|n| self.in_txn >= n) {
-            if let Some(t) = self.txn.take() {
-                t.commit()?;
-            }
-            self.txn = Some(self.storage.write()?);
-            self.in_txn = 0;
+            self.next_batch()?;
         }
+        Ok(())
+    }
+
+    /// In a bulk load, commits the open transaction and starts the next.
+    fn next_batch(&mut self) -> Result<(), Stop> {
+        if self.batch_rows.is_none() {
+            return Ok(());
+        }
+        if let Some(t) = self.txn.take() {
+            t.commit()?;
+        }
+        self.txn = Some(self.storage.write()?);
+        self.in_txn = 0;
         Ok(())
     }
 
@@ -834,9 +843,10 @@ fn run_sources(importer: &mut Importer<'_>, sources: &[Source], schema: Option<&
             Source::Nodes { .. } => {}
         }
     }
-    // Indexes are filled once, after the data.
+    // Indexes are filled once, after the data; a bulk load fills each in its own commit.
     if let Some(schema) = schema {
         for (label, key) in &schema.indexes {
+            importer.next_batch()?;
             importer.txn()?.create_index(label, key)?;
         }
     }
