@@ -214,9 +214,10 @@ pub trait Storage: Send + Sync {
     /// Starts a bulk load, when the store has never committed anything: until
     /// [`Storage::end_bulk_load`] the loader may commit in many transactions, and a
     /// crash or an abandoned load leaves a store that its next open empties again, so
-    /// the load still applies whole or not at all. The loader must be the store's only
-    /// writer until the load ends: a commit of anyone else's in between would be
-    /// discarded with it. `false` when the store holds commits or the backend has no
+    /// the load still applies whole or not at all for every later open. The loader must
+    /// be the store's only writer until the load ends: a commit of anyone else's in
+    /// between would be discarded with it. Readers of this open store see the batches
+    /// as they commit. `false` when the store holds commits or the backend has no
     /// such mode: then load in one transaction.
     fn begin_bulk_load(&self) -> StoreResult<bool> {
         Ok(false)
