@@ -130,7 +130,8 @@ pub struct ImportArgs {
     #[arg(long)]
     pub no_progress: bool,
     /// Rows per commit when the database has never been written (a new database):
-    /// memory stays bounded, and an import that fails or is killed is discarded whole.
+    /// only one batch of rows is held in memory, and an import that fails or is killed is
+    /// discarded whole.
     #[arg(long, default_value_t = 250_000, value_name = "N")]
     pub batch_rows: u64,
 }

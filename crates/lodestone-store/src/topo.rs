@@ -549,6 +549,9 @@ impl Topology {
         let mut len = 0;
         let mut ids = types.iter().filter_map(|t| self.types.get(t));
         for id in ids.by_ref() {
+            if inline[..len].contains(&id) {
+                continue;
+            }
             if len == TypeIds::INLINE {
                 let mut all: Vec<u32> = inline.to_vec();
                 all.push(id);
@@ -561,14 +564,7 @@ impl Topology {
             len += 1;
         }
         inline[..len].sort_unstable();
-        let mut kept = 0;
-        for i in 0..len {
-            if kept == 0 || inline[i] != inline[kept - 1] {
-                inline[kept] = inline[i];
-                kept += 1;
-            }
-        }
-        TypeIds::Few(inline, kept)
+        TypeIds::Few(inline, len)
     }
 
     fn visit_list(list: &[Adj], filter: Option<&[u32]>, mut f: impl FnMut(&Adj) -> ControlFlow<()>) -> ControlFlow<()> {

@@ -1,12 +1,12 @@
 //! Bulk import: CSV files in neo4j-admin import's convention, and JSON Lines.
 //!
 //! Into a database that has never been written, the rows commit in batches inside a
-//! bulk load ([`lodestone::Storage::begin_bulk_load`]): memory stays bounded, and a
-//! failed or killed import leaves a database that its next open empties again. Into
-//! any other database every row goes into one write transaction that commits at the
-//! end. Either way durability is deferred to one flush and the import applies whole
-//! or not at all. Bad rows
-//! (missing endpoint, wrong type, broken UTF-8, wrong column count, duplicate id) are
+//! bulk load ([`lodestone::Storage::begin_bulk_load`]): one batch of rows is held in
+//! memory, not the whole import, and a failed or killed import leaves a database that
+//! its next open empties again. Into any other database every row goes into one write
+//! transaction that commits at the end. Either way durability is deferred to one flush
+//! and the import applies whole or not at all. Bad rows (missing endpoint, wrong type,
+//! broken UTF-8, wrong column count, duplicate id) are
 //! reported with file and line; by default any bad row aborts the import.
 
 pub mod header;

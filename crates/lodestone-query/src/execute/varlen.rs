@@ -328,12 +328,18 @@ fn trails<'g>(
 
 /// The nodes a breadth-first search has reached. Undirected searches keep each
 /// node's depth and branch (the first edge of its tree path) for their cycle checks;
-/// directed ones need only membership, a bit per id when the view bounds its ids.
+/// directed ones need only membership. A set starts as a map, so the many small
+/// searches of a multi-start pattern allocate little; a directed search that grows
+/// large turns it into a bit per node id (when the view bounds its ids).
 enum Seen {
+    /// Depth and branch per node; `bits_bound` is the id bound a directed set may
+    /// turn into bits with.
+    Map {
+        map: FxHashMap<NodeId, (u64, Option<EdgeId>)>,
+        bits_bound: Option<u64>,
+    },
     /// A bit per node id.
     Bits(Vec<u64>),
-    /// Depth and branch per node.
-    Map(FxHashMap<NodeId, (u64, Option<EdgeId>)>),
 }
 
 /// Frontier nodes a breadth-first search expands in one call to the store.
@@ -342,11 +348,26 @@ const FRONTIER_CHUNK: usize = 1024;
 /// Largest id bound for which a search allocates a bit per id (16 MiB of bits).
 const MAX_BIT_IDS: u64 = 1 << 27;
 
+/// Sets `id`'s bit; whether it was clear. Ids past the end grow the vector.
+fn set_bit(bits: &mut Vec<u64>, id: u64) -> bool {
+    let (word, bit) = ((id / 64) as usize, 1u64 << (id % 64));
+    if word >= bits.len() {
+        bits.resize(word + 1, 0);
+    }
+    match bits.get_mut(word) {
+        Some(w) if *w & bit == 0 => {
+            *w |= bit;
+            true
+        }
+        _ => false,
+    }
+}
+
 impl Seen {
     fn new(bound: Option<u64>, undirected: bool) -> Self {
-        match bound {
-            Some(n) if !undirected && n <= MAX_BIT_IDS => Seen::Bits(vec![0; n.div_ceil(64) as usize]),
-            _ => Seen::Map(FxHashMap::default()),
+        Seen::Map {
+            map: FxHashMap::default(),
+            bits_bound: bound.filter(|n| !undirected && *n <= MAX_BIT_IDS),
         }
     }
 
@@ -354,36 +375,27 @@ impl Seen {
     /// known of it (only a map knows depth and branch; bits answer `(0, None)`).
     fn insert(&mut self, n: NodeId, depth: u64, branch: Option<EdgeId>) -> Option<(u64, Option<EdgeId>)> {
         match self {
-            Seen::Bits(bits) => {
-                let (word, bit) = ((n.0 / 64) as usize, 1u64 << (n.0 % 64));
-                match bits.get_mut(word) {
-                    Some(w) if *w & bit != 0 => Some((0, None)),
-                    Some(w) => {
-                        *w |= bit;
-                        None
-                    }
-                    // An id past the bound (the view grew): fall back to a map.
-                    None => {
-                        let mut map: FxHashMap<NodeId, (u64, Option<EdgeId>)> = FxHashMap::default();
-                        for (i, w) in bits.iter().enumerate() {
-                            for b in 0..64 {
-                                if w & (1 << b) != 0 {
-                                    map.insert(NodeId(i as u64 * 64 + b), (0, None));
-                                }
-                            }
-                        }
-                        *self = Seen::Map(map);
-                        self.insert(n, depth, branch)
+            Seen::Bits(bits) => (!set_bit(bits, n.0)).then_some((0, None)),
+            Seen::Map { map, bits_bound } => {
+                match map.entry(n) {
+                    Entry::Occupied(known) => return Some(*known.get()),
+                    Entry::Vacant(slot) => {
+                        slot.insert((depth, branch));
                     }
                 }
+                // A bit per id costs less than the map once the map holds more
+                // than one node per 128 ids.
+                if let Some(bound) = *bits_bound
+                    && map.len() as u64 > bound / 128 + 64
+                {
+                    let mut bits = vec![0u64; bound.div_ceil(64) as usize];
+                    for id in map.keys() {
+                        set_bit(&mut bits, id.0);
+                    }
+                    *self = Seen::Bits(bits);
+                }
+                None
             }
-            Seen::Map(map) => match map.entry(n) {
-                Entry::Vacant(slot) => {
-                    slot.insert((depth, branch));
-                    None
-                }
-                Entry::Occupied(known) => Some(*known.get()),
-            },
         }
     }
 }
@@ -652,21 +664,34 @@ mod tests {
 
     #[test]
     fn seen_sets_answer_alike_and_bits_grow_past_their_bound() {
-        let mut bits = Seen::new(Some(100), false);
-        let mut map = Seen::new(Some(100), true);
-        assert!(matches!(bits, Seen::Bits(_)) && matches!(map, Seen::Map(_)));
-        for n in [3u64, 64, 99, 3, 500, 64, 500, 7] {
-            let b = bits.insert(NodeId(n), 1, None).is_some();
-            let m = map.insert(NodeId(n), 1, None).is_some();
-            assert_eq!(b, m, "node {n}");
+        let mut directed = Seen::new(Some(1_000), false);
+        let mut map = Seen::new(Some(1_000), true);
+        // Both start as maps; the directed one turns into bits once it holds more
+        // than one node per 128 ids, and bits grow for an id past the bound.
+        let ids: Vec<u64> = (0..200).map(|i| i * 7 % 1_000).chain([3, 5_000, 64, 5_000]).collect();
+        let mut promoted_at = None;
+        for (k, n) in ids.iter().enumerate() {
+            let d = directed.insert(NodeId(*n), 1, None).is_some();
+            let m = map.insert(NodeId(*n), 1, None).is_some();
+            assert_eq!(d, m, "node {n}");
+            if promoted_at.is_none() && matches!(directed, Seen::Bits(_)) {
+                promoted_at = Some(k);
+            }
         }
-        // Past the bound the bits became a map that still knows every earlier node.
-        assert!(matches!(bits, Seen::Map(_)));
-        for n in [3u64, 7, 64, 99, 500] {
-            assert!(bits.insert(NodeId(n), 2, None).is_some(), "node {n}");
+        assert_eq!(promoted_at, Some(71));
+        assert!(matches!(map, Seen::Map { .. }));
+        // The bits still know every node inserted before and after the change.
+        for n in ids.iter().chain([&5_000]) {
+            assert!(directed.insert(NodeId(*n), 2, None).is_some(), "node {n}");
         }
-        assert!(bits.insert(NodeId(8), 2, None).is_none());
+        assert!(directed.insert(NodeId(999), 2, None).is_none());
         // Depth and branch are kept by the map.
-        assert_eq!(map.insert(NodeId(3), 5, None), Some((1, None)));
+        assert_eq!(map.insert(NodeId(7), 5, None), Some((1, None)));
+        // Without a bound, or past the largest one, a directed set stays a map.
+        assert!(matches!(Seen::new(None, false), Seen::Map { bits_bound: None, .. }));
+        assert!(matches!(
+            Seen::new(Some(MAX_BIT_IDS + 1), false),
+            Seen::Map { bits_bound: None, .. }
+        ));
     }
 }
