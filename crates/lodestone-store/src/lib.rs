@@ -29,6 +29,7 @@ mod sled_store;
 mod snapshot;
 mod state_lock;
 mod topo;
+mod unsynced;
 
 pub use api::{Adjacent, CheckReport, Durability, GraphRead, GraphWrite, Stats, Storage, StoreInfo, WriteTxn};
 pub use error::{StoreError, StoreResult};

@@ -176,6 +176,8 @@ pub(crate) struct RedoLog {
     file: File,
     /// Records appended since the log was opened (never reset, also not by `clear`).
     appended: u64,
+    /// The file's length: where the next record goes.
+    len: u64,
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
@@ -183,8 +185,10 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
 }
 
 impl RedoLog {
-    /// Opens (or creates) the redo log of the database at `dir`.
-    pub(crate) fn open(dir: &Path) -> StoreResult<RedoLog> {
+    /// Opens (or creates) the redo log of the database at `dir`, cut back to
+    /// `whole` bytes (where its whole records end, from [`read`]): records appended
+    /// after a torn one would never be read back.
+    pub(crate) fn open(dir: &Path, whole: u64) -> StoreResult<RedoLog> {
         let path = dir.join(REDO_FILE);
         let file = OpenOptions::new()
             .read(true)
@@ -192,18 +196,33 @@ impl RedoLog {
             .create(true)
             .open(&path)
             .map_err(io(&path))?;
+        let mut len = file.metadata().map_err(io(&path))?.len();
+        if len > whole {
+            file.set_len(whole).map_err(io(&path))?;
+            file.sync_all().map_err(io(&path))?;
+            len = whole;
+        }
         Ok(RedoLog {
             path,
             file,
             appended: 0,
+            len,
         })
     }
 
-    /// Appends a record; it is durable once [`RedoLog::sync`] (or a sync of a
-    /// [`RedoLog::sync_handle`]) has run after this.
+    /// Appends a record; it is durable once a sync of a [`RedoLog::sync_handle`]
+    /// has run after this.
+    /// A failed append cuts the log back to its previous length, so a torn frame
+    /// never hides the records appended after it.
     pub(crate) fn append(&mut self, record: &RedoRecord) -> StoreResult<()> {
         let frame = record.encode()?;
-        self.file.write_all(&frame).map_err(io(&self.path))?;
+        if let Err(e) = self.file.write_all(&frame) {
+            if self.file.set_len(self.len).is_err() {
+                tracing::warn!("{}: cutting back a failed append failed", self.path.display());
+            }
+            return Err(io(&self.path)(e));
+        }
+        self.len += frame.len() as u64;
         self.appended += 1;
         Ok(())
     }
@@ -218,34 +237,36 @@ impl RedoLog {
         self.file.try_clone().map_err(io(&self.path))
     }
 
-    /// Makes every appended record durable.
-    pub(crate) fn sync(&mut self) -> StoreResult<()> {
-        self.file.sync_data().map_err(io(&self.path))
-    }
-
     /// Empties the log once the storage engine is known to hold every record.
     pub(crate) fn clear(&mut self) -> StoreResult<()> {
         self.file.set_len(0).map_err(io(&self.path))?;
+        self.len = 0;
         self.file.seek(SeekFrom::Start(0)).map_err(io(&self.path))?;
         self.file.sync_all().map_err(io(&self.path))
     }
 
+    /// Makes every appended record durable.
+    #[cfg(test)]
+    pub(crate) fn sync(&mut self) -> StoreResult<()> {
+        self.file.sync_data().map_err(io(&self.path))
+    }
+
     /// The log's size in bytes.
-    pub(crate) fn len(&self) -> StoreResult<u64> {
-        Ok(self.file.metadata().map_err(io(&self.path))?.len())
+    pub(crate) fn len(&self) -> u64 {
+        self.len
     }
 }
 
-/// Every whole record of the redo log at `dir`, in order; a torn or damaged tail is
-/// left out. No file reads as an empty log.
-pub(crate) fn read(dir: &Path) -> StoreResult<Vec<RedoRecord>> {
+/// Every whole record of the redo log at `dir`, in order, and the length in bytes
+/// they span; a torn or damaged tail is left out. No file reads as an empty log.
+pub(crate) fn read(dir: &Path) -> StoreResult<(Vec<RedoRecord>, u64)> {
     let path = dir.join(REDO_FILE);
     let mut bytes = Vec::new();
     match File::open(&path) {
         Ok(mut f) => {
             f.read_to_end(&mut bytes).map_err(io(&path))?;
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((Vec::new(), 0)),
         Err(e) => return Err(io(&path)(e)),
     }
     let mut records = Vec::new();
@@ -271,7 +292,7 @@ pub(crate) fn read(dir: &Path) -> StoreResult<Vec<RedoRecord>> {
         records.push(record);
         at = end;
     }
-    Ok(records)
+    Ok((records, at as u64))
 }
 
 #[cfg(test)]
@@ -294,25 +315,25 @@ mod tests {
     #[test]
     fn records_round_trip_in_order() {
         let dir = tempfile::tempdir().unwrap();
-        assert!(read(dir.path()).unwrap().is_empty());
-        let mut log = RedoLog::open(dir.path()).unwrap();
+        assert!(read(dir.path()).unwrap().0.is_empty());
+        let mut log = RedoLog::open(dir.path(), 0).unwrap();
         for seq in 1..=5 {
             log.append(&record(seq)).unwrap();
             log.sync().unwrap();
         }
-        let got = read(dir.path()).unwrap();
+        let (got, _) = read(dir.path()).unwrap();
         assert_eq!(got, (1..=5).map(record).collect::<Vec<_>>());
         log.clear().unwrap();
-        assert!(read(dir.path()).unwrap().is_empty());
+        assert!(read(dir.path()).unwrap().0.is_empty());
         log.append(&record(6)).unwrap();
         log.sync().unwrap();
-        assert_eq!(read(dir.path()).unwrap(), vec![record(6)]);
+        assert_eq!(read(dir.path()).unwrap().0, vec![record(6)]);
     }
 
     #[test]
     fn a_torn_or_damaged_tail_is_left_out() {
         let dir = tempfile::tempdir().unwrap();
-        let mut log = RedoLog::open(dir.path()).unwrap();
+        let mut log = RedoLog::open(dir.path(), 0).unwrap();
         for seq in 1..=3 {
             log.append(&record(seq)).unwrap();
             log.sync().unwrap();
@@ -323,20 +344,42 @@ mod tests {
         // Every cut inside the last frame keeps the first two records.
         for cut in (whole.len() - third)..whole.len() {
             std::fs::write(&path, &whole[..cut]).unwrap();
-            assert_eq!(read(dir.path()).unwrap(), vec![record(1), record(2)], "cut at {cut}");
+            assert_eq!(read(dir.path()).unwrap().0, vec![record(1), record(2)], "cut at {cut}");
         }
         // A flipped byte in the last frame's payload fails its checksum.
         let mut bad = whole.clone();
         let last = bad.len() - 2;
         bad[last] ^= 0x40;
         std::fs::write(&path, &bad).unwrap();
-        assert_eq!(read(dir.path()).unwrap(), vec![record(1), record(2)]);
+        assert_eq!(read(dir.path()).unwrap().0, vec![record(1), record(2)]);
         // A length that claims more than the file holds is a torn tail, not an allocation.
         let mut huge = whole[..whole.len() - third].to_vec();
         huge.extend_from_slice(MAGIC);
         huge.extend_from_slice(&u64::MAX.to_be_bytes());
         huge.extend_from_slice(&0u64.to_be_bytes());
         std::fs::write(&path, &huge).unwrap();
-        assert_eq!(read(dir.path()).unwrap(), vec![record(1), record(2)]);
+        assert_eq!(read(dir.path()).unwrap().0, vec![record(1), record(2)]);
+    }
+
+    #[test]
+    fn records_appended_after_a_torn_tail_are_read_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = RedoLog::open(dir.path(), 0).unwrap();
+        for seq in 1..=2 {
+            log.append(&record(seq)).unwrap();
+        }
+        log.sync().unwrap();
+        drop(log);
+        let path = dir.path().join(REDO_FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let torn = record(3).encode().unwrap();
+        bytes.extend_from_slice(&torn[..torn.len() / 2]);
+        std::fs::write(&path, &bytes).unwrap();
+        let (records, whole) = read(dir.path()).unwrap();
+        assert_eq!(records, vec![record(1), record(2)]);
+        let mut log = RedoLog::open(dir.path(), whole).unwrap();
+        log.append(&record(3)).unwrap();
+        log.sync().unwrap();
+        assert_eq!(read(dir.path()).unwrap().0, vec![record(1), record(2), record(3)]);
     }
 }

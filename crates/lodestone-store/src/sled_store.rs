@@ -1,7 +1,10 @@
 //! The on-disk backend: records and indexes in one sled tree under key prefixes,
 //! topology in memory (rebuilt on open, updated after each commit).
 //!
-//! One tree lets a whole transaction go to disk in a single atomic `apply_batch`.
+//! A durable commit appends its key writes to the redo log, and they reach sled only
+//! once that log is synced (`unsynced.rs`): one sync per commit, shared by writers
+//! that wait together. Commits without a sync of their own (deferred durability, or
+//! too large for the log) go to sled in one atomic `apply_batch`.
 //! See `docs/format.md` for every key and value layout.
 
 use crate::cache::{Cached, RecordCache};
@@ -19,6 +22,7 @@ use crate::sled_handle::SledHandle;
 use crate::snapshot::{self, Skip, Tag};
 use crate::state_lock::StateLock;
 use crate::topo::{Interner, Topology};
+use crate::unsynced::{Sink, Unsynced};
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
 use fs2::FileExt;
 use lodestone_model::{EdgeRecord, NodeId, NodeRecord, Schema, Value};
@@ -199,6 +203,8 @@ pub(crate) struct SledState {
     format: u32,
     /// How its records are packed.
     blocks: Blocks,
+    /// Writes of commits whose redo records are not yet synced: reads look here first.
+    unsynced: Arc<Unsynced>,
 }
 
 impl SledState {
@@ -237,10 +243,29 @@ impl SledState {
             .collect()
     }
 
+    /// The committed value of `key`: a write still waiting for its sync, else sled's.
+    fn get(&self, key: &[u8]) -> StoreResult<Option<sled::IVec>> {
+        match self.unsynced.get(key) {
+            Some(value) => Ok(value),
+            None => self.db.get(key).map_err(io),
+        }
+    }
+
+    /// Every committed key under `prefix` with its value, in key order.
+    fn scan(&self, prefix: u8) -> StoreResult<Vec<(sled::IVec, sled::IVec)>> {
+        let mut all: BTreeMap<sled::IVec, Option<sled::IVec>> = BTreeMap::new();
+        for kv in self.db.scan_prefix([prefix]) {
+            let (k, v) = kv.map_err(io)?;
+            all.insert(k, Some(v));
+        }
+        all.extend(self.unsynced.with_prefix(&[prefix]));
+        Ok(all.into_iter().filter_map(|(k, v)| Some((k, v?))).collect())
+    }
+
     /// The raw record bytes of `id` from the blocks under `prefix`.
     fn record(&self, prefix: u8, id: u64) -> StoreResult<Option<sled::IVec>> {
         let (block, slot) = self.blocks.of(id);
-        let Some(bytes) = self.db.get(block_key(prefix, block)).map_err(io)? else {
+        let Some(bytes) = self.get(&block_key(prefix, block))? else {
             return Ok(None);
         };
         // Locate the record, then share sled's buffer instead of copying it.
@@ -253,7 +278,7 @@ impl SledState {
 
     /// Node ids under `key` in the bucket stored at `bucket_key`, ascending.
     fn bucket_ids(&self, bucket_key: &[u8], key: &[u8]) -> StoreResult<Vec<u64>> {
-        let Some(bytes) = self.db.get(bucket_key).map_err(io)? else {
+        let Some(bytes) = self.get(bucket_key)? else {
             return Ok(Vec::new());
         };
         Ok(decode_bucket(&bytes)?
@@ -350,8 +375,7 @@ impl Base for SledState {
 
     fn all_name_keys(&self) -> StoreResult<Vec<(String, u64)>> {
         let mut out = Vec::new();
-        for kv in self.db.scan_prefix([P_NAME]) {
-            let (_, v) = kv.map_err(io)?;
+        for (_, v) in self.scan(P_NAME)? {
             for (k, id) in decode_bucket(&v)? {
                 out.push((String::from_utf8_lossy(&k).into_owned(), id));
             }
@@ -393,11 +417,19 @@ pub struct SledStore {
     marking: Mutex<()>,
     /// The redo log (`REDO`); `None` when read-only.
     redo: Mutex<Option<RedoLog>>,
-    /// The last commit's record, applied but not yet in the redo log; `None` after
-    /// a commit too large to log.
-    pending: Mutex<Option<RedoRecord>>,
-    /// How many redo records are known durable; its lock orders the syncs.
+    /// A second handle on the redo log, synced without holding the log.
+    redo_file: Option<File>,
+    /// What the last commit's `apply` left for `after_commit`.
+    applied: Mutex<Applied>,
+    /// Writes of logged commits waiting for the redo log's sync (shared with the state).
+    unsynced: Arc<Unsynced>,
+    /// How many redo records are known durable and in sled; its lock orders the
+    /// syncs and the drains into sled.
     synced: Mutex<u64>,
+    /// Set when a sled write or flush failed: sled's tree may then hold writes of a
+    /// batch it refused, so no later commit may build on it until a reopen recovers
+    /// from the log and the redo log.
+    broken: AtomicBool,
     immediate: AtomicBool,
     /// The commit sequence number the `TOPOLOGY` file describes, or [`NO_SNAPSHOT`].
     snapshot_seq: AtomicU64,
@@ -409,6 +441,30 @@ pub struct SledStore {
 
 /// [`SledStore::snapshot_seq`] when no current topology snapshot is on disk.
 const NO_SNAPSHOT: u64 = u64::MAX;
+
+/// How a commit was written, as `apply` tells `after_commit`.
+#[derive(Debug, Clone, Copy)]
+enum Applied {
+    /// Logged and queued for sled: durable once this redo ticket is synced.
+    Queued(u64),
+    /// Logged and in sled (deferred durability): durable at the next flush.
+    Logged,
+    /// Not in the redo log (too large, or its append failed): in sled, durable at
+    /// the next sled flush.
+    Unlogged,
+}
+
+/// Drained writes go into sled one key at a time: atomicity comes from the redo log.
+struct SledSink<'a>(&'a SledHandle);
+
+impl Sink for SledSink<'_> {
+    fn put(&self, key: &[u8], value: Option<&[u8]>) -> StoreResult<()> {
+        match value {
+            Some(v) => self.0.insert(key, v).map(drop).map_err(io),
+            None => self.0.remove(key).map(drop).map_err(io),
+        }
+    }
+}
 
 impl std::fmt::Debug for SledStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -677,6 +733,7 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<(SledState, bool)> {
         columns: PropColumns::new(0),
         format,
         blocks,
+        unsynced: Arc::new(Unsynced::default()),
     };
     let tag = Tag {
         seq: commit_seq,
@@ -823,7 +880,7 @@ impl SledStore {
             create_database(path, options.cache_bytes, format)?;
         }
         let db = open_sled(path, &sled_dir, options.cache_bytes)?;
-        let records = redo::read(path)?;
+        let (records, whole) = redo::read(path)?;
         let sled_had_all = replay_redo(&db, path, &records)?;
         let (mut state, from_snapshot) = load_state(db.clone(), path)?;
         state.cache = RecordCache::new(options.record_cache);
@@ -852,7 +909,7 @@ impl SledStore {
         let redo = if options.read_only {
             None
         } else {
-            let mut log = RedoLog::open(path)?;
+            let mut log = RedoLog::open(path, whole)?;
             // Records stay until an open finds sled holding them by itself: commits
             // replayed into sled are as exposed to its recovery as any new write.
             if sled_had_all && !records.is_empty() {
@@ -860,6 +917,8 @@ impl SledStore {
             }
             Some(log)
         };
+        let redo_file = redo.as_ref().map(RedoLog::sync_handle).transpose()?;
+        let unsynced = state.unsynced.clone();
         Ok(SledStore {
             path: path.to_path_buf(),
             db,
@@ -867,8 +926,11 @@ impl SledStore {
             writer: Mutex::new(()),
             marking: Mutex::new(()),
             redo: Mutex::new(redo),
-            pending: Mutex::new(None),
+            redo_file,
+            applied: Mutex::new(Applied::Logged),
+            unsynced,
             synced: Mutex::new(0),
+            broken: AtomicBool::new(false),
             immediate: AtomicBool::new(options.durability == Durability::Immediate),
             snapshot_seq: AtomicU64::new(snapshot_seq),
             from_snapshot,
@@ -877,45 +939,78 @@ impl SledStore {
         })
     }
 
-    /// Appends a commit's record to the redo log, unsynced; returns its ticket for
-    /// [`Backend::wait_durable`] (0 when the commit is already durable). Past
-    /// [`REDO_LIMIT`] bytes the log is folded into a sled flush.
-    fn append_redo(&self, record: &RedoRecord) -> StoreResult<u64> {
+    /// Appends a commit's record to the redo log, unsynced, and returns its ticket
+    /// for [`SledStore::sync_upto`].
+    fn log_record(&self, record: &RedoRecord) -> StoreResult<u64> {
         let mut redo = self.redo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(log) = redo.as_mut() else {
-            return self.flush_and_mark().map(|()| 0);
-        };
+        let log = redo.as_mut().ok_or(StoreError::ReadOnly)?;
         log.append(record)?;
-        let ticket = log.appended();
-        if log.len()? > REDO_LIMIT {
-            drop(redo);
-            return self.fold_redo().map(|()| 0);
-        }
-        Ok(ticket)
+        Ok(log.appended())
+    }
+
+    /// The redo log's size in bytes (0 when read-only).
+    fn redo_len(&self) -> u64 {
+        self.redo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, RedoLog::len)
     }
 
     /// Flushes sled and marks it, then empties the redo log. Commits made since the
     /// last open then rest on sled's flush alone (RELIABILITY.md, finding 10).
+    /// Callers hold the writer lock, so no record is appended meanwhile.
     fn fold_redo(&self) -> StoreResult<()> {
-        let mut redo = self.redo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.flush_and_mark()?;
-        match redo.as_mut() {
-            Some(log) => log.clear(),
-            None => Ok(()),
-        }
-    }
-
-    /// Syncs the redo log: every commit made so far is durable after this.
-    fn sync_redo(&self) -> StoreResult<()> {
         match self
             .redo
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_mut()
         {
-            Some(log) => log.sync(),
+            Some(log) => log.clear(),
             None => Ok(()),
         }
+    }
+
+    /// Makes the redo records up to `ticket` durable and moves the queued writes
+    /// they cover into sled. One thread syncs at a time; the others wait, and find
+    /// their records covered when the sync before theirs took them along.
+    fn sync_upto(&self, ticket: u64) -> StoreResult<()> {
+        let mut synced = self.synced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *synced >= ticket {
+            return Ok(());
+        }
+        let Some(file) = &self.redo_file else {
+            return Ok(());
+        };
+        let upto = self
+            .redo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .as_ref()
+            .map_or(0, RedoLog::appended);
+        if *synced < upto {
+            file.sync_data()
+                .map_err(|e| StoreError::Io(format!("{}: {e}", self.path.join(redo::REDO_FILE).display())))?;
+        }
+        self.unsynced
+            .drain(upto, &SledSink(&self.db))
+            .map_err(|e| self.sled_failed(e))?;
+        *synced = upto;
+        Ok(())
+    }
+
+    /// Marks sled as failed (see [`SledStore::broken`]) and passes the error on.
+    fn sled_failed(&self, e: StoreError) -> StoreError {
+        self.broken.store(true, Ordering::SeqCst);
+        e
+    }
+
+    /// Syncs the redo log and moves every queued write into sled: sled then holds
+    /// every commit made so far, and the redo log makes them durable.
+    fn settle(&self) -> StoreResult<()> {
+        self.sync_upto(u64::MAX)
     }
 
     /// Flushes sled, then records the flushed position in the commit record. The
@@ -923,8 +1018,13 @@ impl SledStore {
     /// made durable.
     fn flush_and_mark(&self) -> StoreResult<()> {
         let _marking = self.marking.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mark = lock_read(&self.state).mark();
-        self.db.flush().map_err(io)?;
+        let mark = {
+            // Under the state lock no commit comes in, so sled holds all it marks.
+            let state = lock_read(&self.state);
+            self.settle()?;
+            state.mark()
+        };
+        self.db.flush().map_err(|e| self.sled_failed(io(e)))?;
         if !self.read_only {
             commit_record::write(&self.path, &mark)?;
         }
@@ -945,7 +1045,8 @@ impl SledStore {
         if self.snapshot_seq.load(Ordering::SeqCst) == state.commit_seq {
             return Ok(());
         }
-        self.db.flush().map_err(io)?;
+        self.settle()?;
+        self.db.flush().map_err(|e| self.sled_failed(io(e)))?;
         snapshot::write(&self.path, &state.topo, &state.tag())
             .map_err(|e| StoreError::Io(format!("{}: {e}", self.path.join(snapshot::SNAPSHOT_FILE).display())))?;
         self.snapshot_seq.store(state.commit_seq, Ordering::SeqCst);
@@ -969,8 +1070,7 @@ impl SledStore {
         topo.self_check(&mut problems);
         let mut expected: BTreeMap<Vec<u8>, Vec<(Vec<u8>, u64)>> = BTreeMap::new();
         let (mut nodes, mut edges) = (0u64, 0u64);
-        for kv in state.db.scan_prefix([P_NODE]) {
-            let (k, v) = kv.map_err(io)?;
+        for (k, v) in state.scan(P_NODE)? {
             let Some(block) = read_u64(&k[1..]) else {
                 problems.push("malformed node block key".into());
                 continue;
@@ -1019,8 +1119,7 @@ impl SledStore {
                 topo.node_count()
             ));
         }
-        for kv in state.db.scan_prefix([P_EDGE]) {
-            let (k, v) = kv.map_err(io)?;
+        for (k, v) in state.scan(P_EDGE)? {
             let Some(block) = read_u64(&k[1..]) else {
                 problems.push("malformed edge block key".into());
                 continue;
@@ -1059,8 +1158,7 @@ impl SledStore {
         }
         let mut found: BTreeMap<Vec<u8>, Vec<(Vec<u8>, u64)>> = BTreeMap::new();
         for prefix in [P_NAME, P_PROP] {
-            for kv in state.db.scan_prefix([prefix]) {
-                let (k, v) = kv.map_err(io)?;
+            for (k, v) in state.scan(prefix)? {
                 match decode_bucket(&v) {
                     Ok(entries) => {
                         found.insert(k.to_vec(), entries);
@@ -1118,6 +1216,13 @@ impl Backend for SledStore {
     }
 
     fn apply(&self, state: &mut SledState, c: ChangeSet) -> StoreResult<()> {
+        if self.broken.load(Ordering::SeqCst) {
+            return Err(StoreError::Io(format!(
+                "{}: the storage engine failed a write earlier; reopen the database to recover \
+                 (acknowledged commits are kept)",
+                self.path.display()
+            )));
+        }
         // Commits are logged in the redo log; sled is flushed only for oversized ones.
         let mut batch = RecordingBatch::new(if self.read_only { 0 } else { REDO_LIMIT });
         // Intern new labels and types first: records store their ids.
@@ -1156,7 +1261,6 @@ impl Backend for SledStore {
         batch.insert(K_NEXT_NODE, c.next_node.to_be_bytes());
         batch.insert(K_NEXT_EDGE, c.next_edge.to_be_bytes());
         let commit_seq = state.commit_seq.saturating_add(1);
-        batch.insert(K_COMMIT_SEQ, commit_seq.to_be_bytes());
         // Records, grouped into their blocks.
         let mut node_blocks = BlockEdits::new();
         let mut buckets: BTreeMap<BucketId, BucketEdit> = BTreeMap::new();
@@ -1218,7 +1322,7 @@ impl Backend for SledStore {
                 let key = block_key(prefix, block);
                 let mut entries: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
                 if state.blocks.first_id(block) < committed
-                    && let Some(old) = state.db.get(key).map_err(io)?
+                    && let Some(old) = state.get(&key)?
                 {
                     for (slot, rec) in decode_block(&old)? {
                         entries.insert(slot, rec.to_vec());
@@ -1240,7 +1344,7 @@ impl Backend for SledStore {
         }
         for (bucket, edit) in buckets {
             let key = bucket_key(bucket);
-            let mut entries = match state.db.get(&key).map_err(io)? {
+            let mut entries = match state.get(&key)? {
                 Some(old) => decode_bucket(&old)?,
                 None => Vec::new(),
             };
@@ -1254,9 +1358,41 @@ impl Backend for SledStore {
                 batch.insert(key, encode_bucket(&entries));
             }
         }
+        // Last: sled recovers a prefix of plain writes, so a recovered sequence
+        // number means the commit's other writes came back too.
+        batch.insert(K_COMMIT_SEQ, commit_seq.to_be_bytes());
         let (batch, ops) = batch.into_parts();
-        state.db.apply_batch(batch).map_err(io)?;
-        // On disk now: update memory to match. Cached copies of written records go.
+        let record = ops.map(|ops| RedoRecord {
+            seq: commit_seq,
+            next_node: state.next_node.max(c.next_node),
+            next_edge: state.next_edge.max(c.next_edge),
+            ops,
+        });
+        let applied = match record {
+            Some(record) if self.immediate.load(Ordering::SeqCst) => {
+                // Nothing is changed yet if the append fails.
+                let ticket = self.log_record(&record)?;
+                state.unsynced.push(ticket, commit_seq, &record.ops);
+                Applied::Queued(ticket)
+            }
+            record => {
+                // Commits queued before this one reach sled first.
+                if !state.unsynced.is_empty() {
+                    self.settle()?;
+                }
+                state.db.apply_batch(batch).map_err(|e| self.sled_failed(io(e)))?;
+                match record.map(|r| self.log_record(&r)) {
+                    Some(Ok(_)) => Applied::Logged,
+                    Some(Err(e)) => {
+                        tracing::warn!("appending to the redo log failed ({e}); the commit rests on a sled flush");
+                        Applied::Unlogged
+                    }
+                    None => Applied::Unlogged,
+                }
+            }
+        };
+        *self.applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = applied;
+        // Written (or queued): update memory to match. Cached copies of written records go.
         // Created records were never committed, so never cached.
         for n in &c.nodes {
             state.cache.remove(P_NODE, n.id);
@@ -1276,13 +1412,6 @@ impl Backend for SledStore {
         state.next_node = state.next_node.max(c.next_node);
         state.next_edge = state.next_edge.max(c.next_edge);
         state.commit_seq = commit_seq;
-        let record = ops.map(|ops| RedoRecord {
-            seq: commit_seq,
-            next_node: state.next_node,
-            next_edge: state.next_edge,
-            ops,
-        });
-        *self.pending.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = record;
         Ok(())
     }
 
@@ -1294,18 +1423,12 @@ impl Backend for SledStore {
         {
             tracing::warn!("removing the topology snapshot of {} failed: {e}", self.path.display());
         }
-        let record = self
-            .pending
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        let immediate = self.immediate.load(Ordering::SeqCst);
-        match record {
-            Some(record) => self
-                .append_redo(&record)
-                .map(|ticket| if immediate { ticket } else { 0 }),
-            // Too large to log: sled's flush is what makes it durable.
-            None => self.fold_redo().map(|()| 0),
+        let applied = *self.applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match applied {
+            Applied::Unlogged => self.fold_redo().map(|()| 0),
+            _ if self.redo_len() > REDO_LIMIT => self.fold_redo().map(|()| 0),
+            Applied::Queued(ticket) => Ok(ticket),
+            Applied::Logged => Ok(0),
         }
     }
 
@@ -1313,23 +1436,7 @@ impl Backend for SledStore {
         if ticket == 0 {
             return Ok(());
         }
-        // One writer syncs at a time; the others wait here, and find their record
-        // already covered when the sync before theirs took it along.
-        let mut synced = self.synced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if *synced >= ticket {
-            return Ok(());
-        }
-        let (file, upto) = {
-            let redo = self.redo.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            match redo.as_ref() {
-                Some(log) => (log.sync_handle()?, log.appended()),
-                None => return Ok(()),
-            }
-        };
-        file.sync_data()
-            .map_err(|e| StoreError::Io(format!("{}: {e}", self.path.join(redo::REDO_FILE).display())))?;
-        *synced = upto;
-        Ok(())
+        self.sync_upto(ticket)
     }
 }
 
@@ -1351,7 +1458,6 @@ impl Storage for SledStore {
     }
 
     fn flush(&self) -> StoreResult<()> {
-        self.sync_redo()?;
         self.flush_and_mark()?;
         if let Err(e) = self.write_topology_snapshot() {
             tracing::warn!("writing the topology snapshot failed: {e}");
@@ -1408,9 +1514,6 @@ impl Storage for SledStore {
 
 impl Drop for SledStore {
     fn drop(&mut self) {
-        if let Err(e) = self.sync_redo() {
-            tracing::warn!("syncing the redo log of {} on close failed: {e}", self.path.display());
-        }
         if let Err(e) = self.flush_and_mark() {
             tracing::warn!("flushing {} on close failed: {e}", self.path.display());
         } else if let Err(e) = self.write_topology_snapshot() {
