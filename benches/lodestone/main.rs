@@ -500,10 +500,7 @@ fn q_write(p: &Json) -> Result<(String, Params), BenchError> {
     );
     params.insert(
         "amount".into(),
-        Value::Money(Money {
-            amount: Decimal::from(amount),
-            currency: "USD".into(),
-        }),
+        Value::Money(Money::new(Decimal::from(amount), "USD").map_err(|e| bad(&e.to_string()))?),
     );
     params.insert("date".into(), Value::Date(date));
     params.insert("src".into(), Value::Int(node_id(&owns["src"])?));

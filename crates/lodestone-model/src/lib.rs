@@ -24,7 +24,7 @@ mod value;
 pub use date::{DatePrecision, PartialDate};
 pub use error::ModelError;
 pub use ids::{EdgeId, NodeId};
-pub use money::{Money, Quantity};
+pub use money::{Currency, Money, Quantity};
 pub use name::{normalize_name, similarity};
 pub use provenance::{Citation, Validity};
 pub use record::{Direction, EdgeRecord, NodeRecord, Props};

@@ -9,12 +9,82 @@ use std::str::FromStr;
 ///
 /// Literal forms: `$277M`, `$1.3B`, `$12,500`, `USD 18M`, `EUR 4B`, `€4B`, `£2.5M`.
 /// Scale suffixes: `K` (thousand), `M` (million), `B` or `BN` (billion), `T` (trillion).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Money {
     /// The exact amount.
     pub amount: Decimal,
     /// ISO 4217 code in upper case, such as `USD`.
-    pub currency: String,
+    pub currency: Currency,
+}
+
+/// A currency code: three ASCII letters in upper case, held inline, so money values
+/// copy without allocating and compare without following a pointer. Reads as a `&str`.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Currency([u8; 3]);
+
+impl Currency {
+    /// The code in upper case; an error unless it is three ASCII letters.
+    pub fn new(code: &str) -> Result<Currency, ModelError> {
+        match code.as_bytes() {
+            &[a, b, c] if [a, b, c].iter().all(u8::is_ascii_alphabetic) => Ok(Currency([
+                a.to_ascii_uppercase(),
+                b.to_ascii_uppercase(),
+                c.to_ascii_uppercase(),
+            ])),
+            _ => Err(ModelError::InvalidCurrency(code.to_string())),
+        }
+    }
+
+    /// The code, such as `USD`.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII letters are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or("???")
+    }
+}
+
+impl std::ops::Deref for Currency {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl PartialEq<str> for Currency {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Currency {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl Serialize for Currency {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for Currency {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Currency, D::Error> {
+        let code = String::deserialize(d)?;
+        Currency::new(&code).map_err(serde::de::Error::custom)
+    }
 }
 
 /// A measured amount with a unit, such as `20 t/yr` or `25 MW`.
@@ -46,12 +116,9 @@ fn currency_for_symbol(c: char) -> Option<&'static str> {
 impl Money {
     /// Builds an amount in the given currency; the code must be three ASCII letters.
     pub fn new(amount: Decimal, currency: &str) -> Result<Self, ModelError> {
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_alphabetic()) {
-            return Err(ModelError::InvalidCurrency(currency.to_string()));
-        }
         Ok(Money {
             amount: amount.normalize(),
-            currency: currency.to_ascii_uppercase(),
+            currency: Currency::new(currency)?,
         })
     }
 
@@ -94,8 +161,20 @@ impl Money {
             .ok_or(ModelError::DecimalOverflow)?;
         Ok(Money {
             amount: amount.normalize(),
-            currency: self.currency.clone(),
+            currency: self.currency,
         })
+    }
+
+    /// Adds an amount of the same currency in place: [`Money::checked_add`] without
+    /// a new value (what a running sum does). Unchanged on an error.
+    pub fn checked_add_assign(&mut self, other: &Money) -> Result<(), ModelError> {
+        self.same_currency(other)?;
+        self.amount = self
+            .amount
+            .checked_add(other.amount)
+            .ok_or(ModelError::DecimalOverflow)?
+            .normalize();
+        Ok(())
     }
 
     /// Subtracts an amount of the same currency.
@@ -107,7 +186,7 @@ impl Money {
             .ok_or(ModelError::DecimalOverflow)?;
         Ok(Money {
             amount: amount.normalize(),
-            currency: self.currency.clone(),
+            currency: self.currency,
         })
     }
 
@@ -116,7 +195,7 @@ impl Money {
         let amount = self.amount.checked_mul(factor).ok_or(ModelError::DecimalOverflow)?;
         Ok(Money {
             amount: amount.normalize(),
-            currency: self.currency.clone(),
+            currency: self.currency,
         })
     }
 
@@ -125,8 +204,8 @@ impl Money {
             Ok(())
         } else {
             Err(ModelError::CurrencyMismatch {
-                left: self.currency.clone(),
-                right: other.currency.clone(),
+                left: self.currency.to_string(),
+                right: other.currency.to_string(),
             })
         }
     }
@@ -209,6 +288,21 @@ mod tests {
             assert_eq!(m(&v.to_string()), v, "{s} -> {v}");
         }
         assert_eq!(m("$1.3B").to_string(), "USD 1.3B");
+    }
+
+    #[test]
+    fn currency_codes_are_three_letters_in_upper_case() {
+        assert_eq!(Currency::new("usd").unwrap().as_str(), "USD");
+        assert_eq!(Currency::new("Eur").unwrap(), "EUR");
+        for bad in ["", "US", "USDX", "U$D", "12A", "ÜSD"] {
+            assert!(Currency::new(bad).is_err(), "{bad}");
+        }
+        assert!(Money::new(Decimal::from(1), "DOLLARS").is_err());
+        assert_eq!(
+            format!("{} {:?}", Currency::new("gbp").unwrap(), Currency::new("gbp").unwrap()),
+            "GBP \"GBP\""
+        );
+        assert!(Currency::new("EUR").unwrap() < Currency::new("USD").unwrap());
     }
 
     #[test]

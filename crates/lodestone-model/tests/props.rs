@@ -88,4 +88,19 @@ proptest! {
     fn money_round_trips_through_text(m in money()) {
         prop_assert_eq!(m.to_string().parse::<Money>(), Ok(m));
     }
+
+    #[test]
+    fn adding_in_place_equals_adding(a in money(), b in money()) {
+        let mut sum = a;
+        match a.checked_add(&b) {
+            Ok(expected) => {
+                prop_assert_eq!(sum.checked_add_assign(&b), Ok(()));
+                prop_assert_eq!(sum, expected);
+            }
+            Err(e) => {
+                prop_assert_eq!(sum.checked_add_assign(&b), Err(e));
+                prop_assert_eq!(sum, a);
+            }
+        }
+    }
 }

@@ -95,6 +95,17 @@ pub trait GraphRead {
     fn edge_property(&self, id: EdgeId, key: &str) -> StoreResult<Option<Value>> {
         Ok(self.edge_shared(id)?.and_then(|r| r.props.get(key).cloned()))
     }
+    /// Property `key` of each edge in `ids`, in order: `f` gets the position in
+    /// `ids` and the value (`None` when the edge or the property is absent). For one
+    /// property of many edges, as an aggregation reads it; values are lent, not copied.
+    fn edge_property_each(
+        &self,
+        ids: &[EdgeId],
+        key: &str,
+        f: &mut dyn FnMut(usize, Option<&Value>),
+    ) -> StoreResult<()> {
+        each_by_one(ids, f, |id| self.edge_property(id, key))
+    }
     /// The edges at `node` in `dir` whose type is in `types` (all when empty), in the
     /// order [`GraphRead::expand`] visits them, into `out` (cleared first).
     fn neighbors(&self, node: NodeId, dir: Direction, types: &[&str], out: &mut Vec<Adjacent>) -> StoreResult<()> {
@@ -231,4 +242,17 @@ pub trait Storage: Send + Sync {
     fn info(&self) -> StoreResult<StoreInfo>;
     /// Checks indexes (adjacency, names, labels, properties) against records.
     fn check(&self) -> StoreResult<CheckReport>;
+}
+
+/// Hands `f` the value `get` reads for each of `ids`, in order, one read at a time:
+/// what stores without a batch read of one property do.
+pub(crate) fn each_by_one(
+    ids: &[EdgeId],
+    f: &mut dyn FnMut(usize, Option<&Value>),
+    get: impl Fn(EdgeId) -> StoreResult<Option<Value>>,
+) -> StoreResult<()> {
+    for (i, id) in ids.iter().enumerate() {
+        f(i, get(*id)?.as_ref());
+    }
+    Ok(())
 }

@@ -11,7 +11,7 @@
 //! Every integer in a key is big-endian so sled's byte order is numeric order.
 
 use crate::{StoreError, StoreResult};
-use lodestone_model::{Citation, Decimal, Money, PartialDate, Props, Quantity, Schema, Value};
+use lodestone_model::{Citation, Currency, Decimal, Money, PartialDate, Props, Quantity, Schema, Value};
 use std::collections::BTreeMap;
 
 /// Version byte at the start of every node and edge record.
@@ -364,6 +364,7 @@ impl<'a> Reader<'a> {
             9 => {
                 let amount = self.decimal()?;
                 let currency = self.string()?;
+                let currency = Currency::new(&currency).map_err(|_| self.err("invalid currency code"))?;
                 Value::Money(Money { amount, currency })
             }
             10 => Value::Percent(self.decimal()?),

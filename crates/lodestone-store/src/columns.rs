@@ -61,7 +61,6 @@ pub(crate) struct PropColumns {
 fn cost(value: &Value) -> usize {
     let heap = match value {
         Value::String(s) => s.len(),
-        Value::Money(m) => m.currency.len(),
         Value::Quantity(q) => q.unit.len(),
         Value::List(l) => l.len() * std::mem::size_of::<Value>() + 64,
         Value::Map(m) => m.len() * (std::mem::size_of::<Value>() + 32) + 64,
@@ -126,6 +125,37 @@ impl PropColumns {
         };
         self.put(kind, key, id, v.clone().unwrap_or(Value::Null));
         Ok(v)
+    }
+
+    /// The value of `key` on each record of `ids`, in order, lent to `f` with its
+    /// position (`None` when absent): one lock for a run of known values, and
+    /// [`PropColumns::read_through`] with `read` for each value the column lacks.
+    pub(crate) fn each(
+        &self,
+        kind: Kind,
+        key: &str,
+        ids: &[u64],
+        read: &dyn Fn(u64) -> StoreResult<Option<Option<Value>>>,
+        f: &mut dyn FnMut(usize, Option<&Value>),
+    ) -> StoreResult<()> {
+        let mut i = 0;
+        while i < ids.len() {
+            if self.budget > 0 {
+                let inner = self.inner.read();
+                if let Some(column) = inner.of(kind).get(key) {
+                    while let Some(v) = ids.get(i).and_then(|id| column.get(id)) {
+                        f(i, (!v.is_null()).then_some(v));
+                        i += 1;
+                    }
+                }
+            }
+            if let Some(&id) = ids.get(i) {
+                let v = self.read_through(kind, key, id, || read(id))?;
+                f(i, v.as_ref());
+                i += 1;
+            }
+        }
+        Ok(())
     }
 
     /// Forgets every value of record `id` (a commit wrote or deleted it).

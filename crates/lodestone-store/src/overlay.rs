@@ -46,6 +46,10 @@ pub(crate) trait Base {
     fn edge_prop(&self, id: u64, key: &str) -> StoreResult<Option<Value>> {
         Ok(self.edge_arc(id)?.and_then(|r| r.props.get(key).cloned()))
     }
+    /// Property `key` of each edge in `ids`, in order, with its position.
+    fn edge_prop_each(&self, ids: &[EdgeId], key: &str, f: &mut dyn FnMut(usize, Option<&Value>)) -> StoreResult<()> {
+        crate::api::each_by_one(ids, f, |id| self.edge_prop(id.0, key))
+    }
     /// Nodes under a normalized name key, ascending.
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>>;
     /// Every name key with its node.
@@ -224,6 +228,15 @@ where
 
     fn edge_property(&self, id: EdgeId, key: &str) -> StoreResult<Option<Value>> {
         self.0.edge_prop(id.0, key)
+    }
+
+    fn edge_property_each(
+        &self,
+        ids: &[EdgeId],
+        key: &str,
+        f: &mut dyn FnMut(usize, Option<&Value>),
+    ) -> StoreResult<()> {
+        self.0.edge_prop_each(ids, key, f)
     }
 
     fn has_labels(&self, id: NodeId, labels: &[&str]) -> StoreResult<bool> {

@@ -25,7 +25,7 @@ use crate::topo::{Interner, Topology};
 use crate::unsynced::{Sink, Unsynced};
 use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
 use fs2::FileExt;
-use lodestone_model::{EdgeRecord, NodeId, NodeRecord, Schema, Value};
+use lodestone_model::{EdgeId, EdgeRecord, NodeId, NodeRecord, Schema, Value};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions as FsOpenOptions};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -367,6 +367,12 @@ impl Base for SledState {
     fn edge_prop(&self, id: u64, key: &str) -> StoreResult<Option<Value>> {
         let read = || Ok(self.edge_arc(id)?.map(|r| r.props.get(key).cloned()));
         self.columns.read_through(Kind::Edge, key, id, read)
+    }
+
+    fn edge_prop_each(&self, ids: &[EdgeId], key: &str, f: &mut dyn FnMut(usize, Option<&Value>)) -> StoreResult<()> {
+        let ids: Vec<u64> = ids.iter().map(|e| e.0).collect();
+        let read = |id: u64| Ok(self.edge_arc(id)?.map(|r| r.props.get(key).cloned()));
+        self.columns.each(Kind::Edge, key, &ids, &read, f)
     }
 
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>> {

@@ -1,6 +1,6 @@
 //! Property tests of the record codec and key encodings.
 
-use lodestone_model::{Citation, Decimal, Money, PartialDate, Props, Quantity, Value};
+use lodestone_model::{Citation, Currency, Decimal, Money, PartialDate, Props, Quantity, Value};
 use lodestone_store::codec::{
     decode_block, decode_bucket, decode_edge, decode_node, encode_block, encode_bucket, encode_edge, encode_node,
     id_key,
@@ -27,7 +27,10 @@ fn leaf() -> impl Strategy<Value = Value> {
         any::<f64>().prop_map(Value::Float),
         ".{0,12}".prop_map(Value::String),
         date().prop_map(Value::Date),
-        (decimal(), "[A-Z]{3}").prop_map(|(amount, currency)| Value::Money(Money { amount, currency })),
+        (decimal(), "[A-Z]{3}").prop_map(|(amount, currency)| Value::Money(Money {
+            amount,
+            currency: Currency::new(&currency).unwrap()
+        })),
         decimal().prop_map(Value::Percent),
         (decimal(), ".{0,5}").prop_map(|(amount, unit)| Value::Quantity(Quantity { amount, unit })),
     ]

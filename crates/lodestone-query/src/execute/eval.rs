@@ -52,7 +52,7 @@ pub(crate) fn property(ctx: &mut Ctx, v: &Value, key: &str) -> QueryResult<Value
         }),
         Value::Money(m) => Ok(match key {
             "amount" => values::decimal_to_value(m.amount),
-            "currency" => Value::String(m.currency.clone()),
+            "currency" => Value::String(m.currency.to_string()),
             _ => Value::Null,
         }),
         other => Err(type_error(format!(

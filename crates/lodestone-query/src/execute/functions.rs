@@ -554,7 +554,7 @@ pub(crate) fn call(f: Func, args: Vec<Value>, ctx: &mut Ctx) -> QueryResult<Valu
         },
         Func::Currency => match &a0 {
             Value::Null => Value::Null,
-            Value::Money(m) => Value::String(m.currency.clone()),
+            Value::Money(m) => Value::String(m.currency.to_string()),
             other => return Err(expect("currency", "money", other)),
         },
         Func::Year | Func::Month | Func::Day => match &a0 {

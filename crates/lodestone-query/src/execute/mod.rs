@@ -375,6 +375,29 @@ impl<'g> Ctx<'g> {
             .unwrap_or(Value::Null))
     }
 
+    /// Property `key` of each relationship in `ids`, in order, lent to `f` with its
+    /// position (null when absent): a snapshot reads them as one batch, a write
+    /// transaction one by one through its own changes.
+    pub(crate) fn edge_props_each(
+        &mut self,
+        ids: &[EdgeId],
+        key: &str,
+        f: &mut dyn FnMut(usize, &Value),
+    ) -> QueryResult<()> {
+        let null = Value::Null;
+        if let Graph::Read(g) = self.graph
+            && self.deleted_edges.is_empty()
+        {
+            g.edge_property_each(ids, key, &mut |i, v| f(i, v.unwrap_or(&null)))?;
+            return Ok(());
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let v = self.edge_prop(*id, key)?;
+            f(i, &v);
+        }
+        Ok(())
+    }
+
     /// Whether the node carries every label in `labels`.
     pub(crate) fn has_labels(&mut self, id: NodeId, labels: &[String]) -> QueryResult<bool> {
         if labels.is_empty() {

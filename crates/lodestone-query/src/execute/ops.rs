@@ -793,6 +793,16 @@ impl Acc {
         }
     }
 
+    /// [`Acc::add`] of a lent value: counts and sums of money take it without a copy.
+    fn add_ref(&mut self, v: &Value) -> QueryResult<()> {
+        match (self, v) {
+            (Acc::Count(n), _) => *n += 1,
+            (Acc::Sum(Some(Value::Money(sum))), Value::Money(m)) => sum.checked_add_assign(m)?,
+            (acc, v) => acc.add(v.clone())?,
+        }
+        Ok(())
+    }
+
     fn add(&mut self, v: Value) -> QueryResult<()> {
         use super::values::{Arith, arith};
         match self {
@@ -1031,7 +1041,9 @@ fn run_aggregate<'g>(
     if let Some(flow) = reach_count(op, keys, aggs, ctx, row, sink)? {
         return Ok(flow);
     }
-    let id = op.id;
+    if let Some(flow) = expand_aggregate(op, keys, aggs, ctx, row, sink)? {
+        return Ok(flow);
+    }
     let width = row.len();
     let mut groups: Vec<Group> = Vec::new();
     let mut index: FxHashMap<Key, usize> = FxHashMap::default();
@@ -1040,23 +1052,7 @@ fn run_aggregate<'g>(
     }
     let flow = for_each_input(op, ctx, row, &mut |ctx, row| {
         ctx.tick()?;
-        let g = if keys.is_empty() {
-            0
-        } else {
-            let mut k = Vec::with_capacity(keys.len());
-            for (_, e) in keys {
-                k.push(eval(e, ctx, row)?);
-            }
-            let key = Key(k);
-            match index.get(&key) {
-                Some(g) => *g,
-                None => {
-                    groups.push(new_group(key.0.clone(), aggs));
-                    index.insert(key, groups.len() - 1);
-                    groups.len() - 1
-                }
-            }
-        };
+        let g = group_of(keys, aggs, &mut groups, &mut index, ctx, row)?;
         let group = &mut groups[g];
         for (i, a) in aggs.iter().enumerate() {
             let v = match (&a.arg, a.func) {
@@ -1082,6 +1078,46 @@ fn run_aggregate<'g>(
     if flow == Flow::Stop {
         return Ok(Flow::Stop);
     }
+    emit_groups(op.id, keys, aggs, groups, width, ctx, sink)
+}
+
+/// The group of `row`'s key values, made when new (group 0 when nothing is grouped).
+fn group_of(
+    keys: &[(usize, CExpr)],
+    aggs: &[AggSpec],
+    groups: &mut Vec<Group>,
+    index: &mut FxHashMap<Key, usize>,
+    ctx: &mut Ctx,
+    row: &mut Row,
+) -> QueryResult<usize> {
+    if keys.is_empty() {
+        return Ok(0);
+    }
+    let mut k = Vec::with_capacity(keys.len());
+    for (_, e) in keys {
+        k.push(eval(e, ctx, row)?);
+    }
+    let key = Key(k);
+    Ok(match index.get(&key) {
+        Some(g) => *g,
+        None => {
+            groups.push(new_group(key.0.clone(), aggs));
+            index.insert(key, groups.len() - 1);
+            groups.len() - 1
+        }
+    })
+}
+
+/// Emits one row per group, in the order the groups were first seen.
+fn emit_groups<'g>(
+    id: usize,
+    keys: &[(usize, CExpr)],
+    aggs: &[AggSpec],
+    groups: Vec<Group>,
+    width: usize,
+    ctx: &mut Ctx<'g>,
+    sink: &mut Sink<'_, 'g>,
+) -> QueryResult<Flow> {
     for g in groups {
         let mut out = vec![Value::Null; width];
         for ((slot, _), v) in keys.iter().zip(g.keys) {
@@ -1095,4 +1131,175 @@ fn run_aggregate<'g>(
         }
     }
     Ok(Flow::Go)
+}
+
+/// How [`expand_aggregate`] reads one aggregate's argument.
+enum AggArg<'p> {
+    /// `count(*)`: nothing to read.
+    Star,
+    /// A property of the relationship: read for all of a node's relationships at once.
+    RelProp(&'p str),
+    /// Anything else: evaluated on a row per relationship, as the plain path does.
+    Row(&'p CExpr),
+}
+
+/// Whether `e` evaluates to the same value whenever the slots it reads hold the same
+/// values, reads neither `rel` nor `to`, and runs no sub-plan: such a group key may
+/// be evaluated once per input row of an `Expand` instead of once per relationship.
+fn fixed_before_expand(e: &CExpr, rel: usize, to: usize) -> bool {
+    use crate::plan::Func;
+    let args_ok = |items: &[CExpr]| items.iter().all(|i| fixed_before_expand(i, rel, to));
+    match e {
+        CExpr::Const(_) => true,
+        CExpr::Slot(s) => *s != rel && *s != to,
+        CExpr::Prop(t, _) | CExpr::Not(t) | CExpr::Neg(t) | CExpr::IsNull(t, _) | CExpr::HasLabels(t, _) => {
+            fixed_before_expand(t, rel, to)
+        }
+        CExpr::List(items) => args_ok(items),
+        CExpr::Func(f, items) => *f != Func::Rand && args_ok(items),
+        CExpr::Arith(_, a, b)
+        | CExpr::Cmp(_, a, b)
+        | CExpr::Str(_, a, b)
+        | CExpr::And(a, b)
+        | CExpr::Or(a, b)
+        | CExpr::Xor(a, b) => fixed_before_expand(a, rel, to) && fixed_before_expand(b, rel, to),
+        _ => false,
+    }
+}
+
+/// Grouping directly over an `Expand` whose group keys read only what was bound
+/// before it (`MATCH (f)-[r:FUNDS]->() RETURN f.name, sum(r.amount)`): the keys are
+/// evaluated once per node walked from instead of once per relationship, and an
+/// aggregate of a relationship property reads the values of all of that node's
+/// relationships at once, lent rather than copied, without a row per relationship.
+/// Results, their order and the row budget are those of the plain path. `None` when
+/// the plan has another shape (or under PROFILE, which shows the operators as planned).
+fn expand_aggregate<'g>(
+    op: &Op,
+    keys: &[(usize, CExpr)],
+    aggs: &[AggSpec],
+    ctx: &mut Ctx<'g>,
+    row: &mut Row,
+    sink: &mut Sink<'_, 'g>,
+) -> QueryResult<Option<Flow>> {
+    let Some(expand) = op.input.as_deref().filter(|_| !ctx.profile) else {
+        return Ok(None);
+    };
+    let OpKind::Expand {
+        from,
+        rel,
+        to,
+        walk,
+        into: false,
+        unique,
+    } = &expand.kind
+    else {
+        return Ok(None);
+    };
+    let (from, rel, to) = (*from, *rel, *to);
+    if !keys.iter().all(|(_, e)| fixed_before_expand(e, rel, to)) {
+        return Ok(None);
+    }
+    let mut args = Vec::with_capacity(aggs.len());
+    for a in aggs {
+        args.push(match (&a.arg, a.func, &a.param) {
+            (_, _, Some(_)) => return Ok(None),
+            (_, AggFunc::CountStar, _) | (None, _, _) => AggArg::Star,
+            (Some(CExpr::Prop(t, key)), _, _) if matches!(**t, CExpr::Slot(s) if s == rel) => AggArg::RelProp(key),
+            (Some(e), _, _) if e.has_subplan() => return Ok(None),
+            (Some(e), _, _) => AggArg::Row(e),
+        });
+    }
+    let with_rows = args.iter().any(|a| matches!(a, AggArg::Row(_)));
+    let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
+    let width = row.len();
+    let mut groups: Vec<Group> = Vec::new();
+    let mut index: FxHashMap<Key, usize> = FxHashMap::default();
+    if keys.is_empty() {
+        groups.push(new_group(Vec::new(), aggs));
+    }
+    let mut buf = Vec::new();
+    let mut edges: Vec<EdgeId> = Vec::new();
+    // Per relationship kept: its (start, end) and the node reached, for row arguments.
+    let mut ends: Vec<(NodeId, NodeId, NodeId)> = Vec::new();
+    let flow = for_each_input(expand, ctx, row, &mut |ctx, row| {
+        let Some(a) = slot_node(row, from) else {
+            return Ok(Flow::Go);
+        };
+        adjacency(ctx, a, walk.dir, &types, &mut buf)?;
+        edges.clear();
+        ends.clear();
+        for x in &buf {
+            ctx.tick()?;
+            if edge_taken(row, unique, x.edge) || !ctx.edge_visible(x.edge)? || !node_ok(ctx, x.other, &walk.to_labels)?
+            {
+                continue;
+            }
+            ctx.emitted(expand.id)?;
+            edges.push(x.edge);
+            if with_rows {
+                let (s, e) = if x.outgoing { (a, x.other) } else { (x.other, a) };
+                ends.push((s, e, x.other));
+            }
+        }
+        if edges.is_empty() {
+            return Ok(Flow::Go);
+        }
+        let g = group_of(keys, aggs, &mut groups, &mut index, ctx, row)?;
+        let group = &mut groups[g];
+        for (i, arg) in args.iter().enumerate() {
+            let (acc, seen) = (&mut group.accs[i], &mut group.seen[i]);
+            match arg {
+                AggArg::Star => {
+                    if let Acc::Count(n) = acc {
+                        *n += edges.len() as i64;
+                    } else {
+                        for _ in &edges {
+                            acc.add_ref(&Value::Bool(true))?;
+                        }
+                    }
+                }
+                AggArg::RelProp(key) => {
+                    let mut failed = None;
+                    ctx.edge_props_each(&edges, key, &mut |_, v| {
+                        if failed.is_some() || v.is_null() {
+                            return;
+                        }
+                        if let Some(seen) = seen.as_mut()
+                            && !seen.insert(v)
+                        {
+                            return;
+                        }
+                        if let Err(e) = acc.add_ref(v) {
+                            failed = Some(e);
+                        }
+                    })?;
+                    if let Some(e) = failed {
+                        return Err(e);
+                    }
+                }
+                AggArg::Row(e) => {
+                    for (edge, (s, en, reached)) in edges.iter().zip(&ends) {
+                        row[rel] = edge_val(*edge, *s, *en);
+                        row[to] = node_val(*reached);
+                        let v = eval(e, ctx, row)?;
+                        if v.is_null() {
+                            continue;
+                        }
+                        if let Some(seen) = seen.as_mut()
+                            && !seen.insert(&v)
+                        {
+                            continue;
+                        }
+                        acc.add(v)?;
+                    }
+                }
+            }
+        }
+        Ok(Flow::Go)
+    })?;
+    if flow == Flow::Stop {
+        return Ok(Some(Flow::Stop));
+    }
+    emit_groups(op.id, keys, aggs, groups, width, ctx, sink).map(Some)
 }

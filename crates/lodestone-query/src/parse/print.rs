@@ -249,7 +249,7 @@ fn literal(out: &mut String, lit: &Literal) {
         Literal::Money(m) => {
             let abs = lodestone_model::Money {
                 amount: m.amount.abs(),
-                currency: m.currency.clone(),
+                currency: m.currency,
             };
             if m.amount.is_sign_negative() {
                 out.push('-');

@@ -203,7 +203,9 @@ pub fn prop_cells(ty: PropType, value: &Value) -> Vec<Cell> {
         (PropType::Float, Value::Float(f)) if f.is_finite() => vec![Cell::Float(*f)],
         (PropType::String, Value::String(s)) => vec![Cell::Text(s.clone())],
         (PropType::Date, Value::Date(d)) => date_cells(d),
-        (PropType::Money, Value::Money(m)) => vec![Cell::Decimal(m.amount.to_string()), Cell::Text(m.currency.clone())],
+        (PropType::Money, Value::Money(m)) => {
+            vec![Cell::Decimal(m.amount.to_string()), Cell::Text(m.currency.to_string())]
+        }
         (PropType::Percent, Value::Percent(p)) => vec![Cell::Decimal(p.to_string())],
         _ => ty.columns().iter().map(|_| Cell::Null).collect(),
     }

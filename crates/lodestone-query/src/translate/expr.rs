@@ -16,7 +16,7 @@ fn literal(l: &Literal) -> Value {
         Literal::Int(i) => Value::Int(*i),
         Literal::Float(f) => Value::Float(*f),
         Literal::String(s) => Value::String(s.clone()),
-        Literal::Money(m) => Value::Money(m.clone()),
+        Literal::Money(m) => Value::Money(*m),
         Literal::Percent(p) => Value::Percent(*p),
         Literal::Date(d) => Value::Date(*d),
     }
