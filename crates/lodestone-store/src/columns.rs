@@ -127,29 +127,34 @@ impl PropColumns {
         Ok(v)
     }
 
-    /// The value of `key` on each record of `ids`, in order, lent to `f` with its
-    /// position (`None` when absent): one lock for a run of known values, and
-    /// [`PropColumns::read_through`] with `read` for each value the column lacks.
+    /// The value of `key` on each of `len` records (`id_at` gives the id at each
+    /// position), in order, lent to `f` with its position (`None` when absent): one
+    /// lock for a run of known values, and [`PropColumns::read_through`] with `read`
+    /// for each value the column lacks.
     pub(crate) fn each(
         &self,
         kind: Kind,
         key: &str,
-        ids: &[u64],
+        len: usize,
+        id_at: &dyn Fn(usize) -> u64,
         read: &dyn Fn(u64) -> StoreResult<Option<Option<Value>>>,
         f: &mut dyn FnMut(usize, Option<&Value>),
     ) -> StoreResult<()> {
         let mut i = 0;
-        while i < ids.len() {
+        while i < len {
             if self.budget > 0 {
                 let inner = self.inner.read();
                 if let Some(column) = inner.of(kind).get(key) {
-                    while let Some(v) = ids.get(i).and_then(|id| column.get(id)) {
+                    while i < len
+                        && let Some(v) = column.get(&id_at(i))
+                    {
                         f(i, (!v.is_null()).then_some(v));
                         i += 1;
                     }
                 }
             }
-            if let Some(&id) = ids.get(i) {
+            if i < len {
+                let id = id_at(i);
                 let v = self.read_through(kind, key, id, || read(id))?;
                 f(i, v.as_ref());
                 i += 1;

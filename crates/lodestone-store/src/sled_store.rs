@@ -370,9 +370,8 @@ impl Base for SledState {
     }
 
     fn edge_prop_each(&self, ids: &[EdgeId], key: &str, f: &mut dyn FnMut(usize, Option<&Value>)) -> StoreResult<()> {
-        let ids: Vec<u64> = ids.iter().map(|e| e.0).collect();
         let read = |id: u64| Ok(self.edge_arc(id)?.map(|r| r.props.get(key).cloned()));
-        self.columns.each(Kind::Edge, key, &ids, &read, f)
+        self.columns.each(Kind::Edge, key, ids.len(), &|i| ids[i].0, &read, f)
     }
 
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>> {

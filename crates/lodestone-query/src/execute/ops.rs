@@ -974,17 +974,98 @@ impl DistinctSet {
     }
 }
 
-struct Group {
-    keys: Vec<Value>,
+/// The groups of one aggregation, numbered in the order first seen. Each group's
+/// key values live once, in the index; its aggregates' states sit side by side in
+/// one vector (and its DISTINCT sets in another, only when an aggregate is DISTINCT),
+/// so a new group costs no allocation of its own.
+struct Groups<'p> {
+    aggs: &'p [AggSpec],
+    index: FxHashMap<Key, usize>,
+    count: usize,
     accs: Vec<Acc>,
     seen: Vec<Option<DistinctSet>>,
+    distinct: bool,
 }
 
-fn new_group(keys: Vec<Value>, aggs: &[AggSpec]) -> Group {
-    Group {
-        keys,
-        accs: aggs.iter().map(|a| Acc::new(a.func)).collect(),
-        seen: aggs.iter().map(|a| a.distinct.then(DistinctSet::default)).collect(),
+impl<'p> Groups<'p> {
+    /// No groups yet; with no grouping keys, the single group exists from the start.
+    fn new(aggs: &'p [AggSpec], grouped: bool) -> Self {
+        let mut groups = Groups {
+            aggs,
+            index: FxHashMap::default(),
+            count: 0,
+            accs: Vec::new(),
+            seen: Vec::new(),
+            distinct: aggs.iter().any(|a| a.distinct),
+        };
+        if !grouped {
+            groups.add();
+        }
+        groups
+    }
+
+    fn add(&mut self) -> usize {
+        self.accs.extend(self.aggs.iter().map(|a| Acc::new(a.func)));
+        if self.distinct {
+            self.seen
+                .extend(self.aggs.iter().map(|a| a.distinct.then(DistinctSet::default)));
+        }
+        self.count += 1;
+        self.count - 1
+    }
+
+    /// The group of `row`'s key values, made when new (group 0 when nothing is grouped).
+    fn of(&mut self, keys: &[(usize, CExpr)], ctx: &mut Ctx, row: &mut Row) -> QueryResult<usize> {
+        if keys.is_empty() {
+            return Ok(0);
+        }
+        let mut k = Vec::with_capacity(keys.len());
+        for (_, e) in keys {
+            k.push(eval(e, ctx, row)?);
+        }
+        let key = Key(k);
+        if let Some(g) = self.index.get(&key) {
+            return Ok(*g);
+        }
+        let g = self.add();
+        self.index.insert(key, g);
+        Ok(g)
+    }
+
+    /// The state of aggregate `i` in group `g`, and its DISTINCT set if it has one.
+    fn acc(&mut self, g: usize, i: usize) -> (&mut Acc, Option<&mut DistinctSet>) {
+        let at = g * self.aggs.len() + i;
+        (&mut self.accs[at], self.seen.get_mut(at).and_then(Option::as_mut))
+    }
+
+    /// Emits one row per group, in the order the groups were first seen.
+    fn emit<'g>(
+        self,
+        id: usize,
+        keys: &[(usize, CExpr)],
+        width: usize,
+        ctx: &mut Ctx<'g>,
+        sink: &mut Sink<'_, 'g>,
+    ) -> QueryResult<Flow> {
+        let mut key_of: Vec<Vec<Value>> = vec![Vec::new(); self.count];
+        for (k, g) in self.index {
+            key_of[g] = k.0;
+        }
+        let n = self.aggs.len();
+        let mut accs = self.accs.into_iter();
+        for key in key_of {
+            let mut out = vec![Value::Null; width];
+            for ((slot, _), v) in keys.iter().zip(key) {
+                out[*slot] = v;
+            }
+            for (a, acc) in self.aggs.iter().zip(accs.by_ref().take(n)) {
+                out[a.slot] = acc.finish()?;
+            }
+            if emit(id, ctx, &mut out, sink)? == Flow::Stop {
+                return Ok(Flow::Stop);
+            }
+        }
+        Ok(Flow::Go)
     }
 }
 
@@ -1045,92 +1126,36 @@ fn run_aggregate<'g>(
         return Ok(flow);
     }
     let width = row.len();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut index: FxHashMap<Key, usize> = FxHashMap::default();
-    if keys.is_empty() {
-        groups.push(new_group(Vec::new(), aggs));
-    }
+    let mut groups = Groups::new(aggs, !keys.is_empty());
     let flow = for_each_input(op, ctx, row, &mut |ctx, row| {
         ctx.tick()?;
-        let g = group_of(keys, aggs, &mut groups, &mut index, ctx, row)?;
-        let group = &mut groups[g];
+        let g = groups.of(keys, ctx, row)?;
         for (i, a) in aggs.iter().enumerate() {
             let v = match (&a.arg, a.func) {
                 (_, AggFunc::CountStar) | (None, _) => Value::Bool(true),
                 (Some(e), _) => eval(e, ctx, row)?,
             };
+            let (acc, seen) = groups.acc(g, i);
             if let Some(p) = &a.param {
                 let pv = eval(p, ctx, row)?;
-                group.accs[i].set_percentile(&pv)?;
+                acc.set_percentile(&pv)?;
             }
             if v.is_null() {
                 continue;
             }
-            if let Some(seen) = &mut group.seen[i]
+            if let Some(seen) = seen
                 && !seen.insert(&v)
             {
                 continue;
             }
-            group.accs[i].add(v)?;
+            acc.add(v)?;
         }
         Ok(Flow::Go)
     })?;
     if flow == Flow::Stop {
         return Ok(Flow::Stop);
     }
-    emit_groups(op.id, keys, aggs, groups, width, ctx, sink)
-}
-
-/// The group of `row`'s key values, made when new (group 0 when nothing is grouped).
-fn group_of(
-    keys: &[(usize, CExpr)],
-    aggs: &[AggSpec],
-    groups: &mut Vec<Group>,
-    index: &mut FxHashMap<Key, usize>,
-    ctx: &mut Ctx,
-    row: &mut Row,
-) -> QueryResult<usize> {
-    if keys.is_empty() {
-        return Ok(0);
-    }
-    let mut k = Vec::with_capacity(keys.len());
-    for (_, e) in keys {
-        k.push(eval(e, ctx, row)?);
-    }
-    let key = Key(k);
-    Ok(match index.get(&key) {
-        Some(g) => *g,
-        None => {
-            groups.push(new_group(key.0.clone(), aggs));
-            index.insert(key, groups.len() - 1);
-            groups.len() - 1
-        }
-    })
-}
-
-/// Emits one row per group, in the order the groups were first seen.
-fn emit_groups<'g>(
-    id: usize,
-    keys: &[(usize, CExpr)],
-    aggs: &[AggSpec],
-    groups: Vec<Group>,
-    width: usize,
-    ctx: &mut Ctx<'g>,
-    sink: &mut Sink<'_, 'g>,
-) -> QueryResult<Flow> {
-    for g in groups {
-        let mut out = vec![Value::Null; width];
-        for ((slot, _), v) in keys.iter().zip(g.keys) {
-            out[*slot] = v;
-        }
-        for (a, acc) in aggs.iter().zip(g.accs) {
-            out[a.slot] = acc.finish()?;
-        }
-        if emit(id, ctx, &mut out, sink)? == Flow::Stop {
-            return Ok(Flow::Stop);
-        }
-    }
-    Ok(Flow::Go)
+    groups.emit(op.id, keys, width, ctx, sink)
 }
 
 /// How [`expand_aggregate`] reads one aggregate's argument.
@@ -1213,11 +1238,7 @@ fn expand_aggregate<'g>(
     let with_rows = args.iter().any(|a| matches!(a, AggArg::Row(_)));
     let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
     let width = row.len();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut index: FxHashMap<Key, usize> = FxHashMap::default();
-    if keys.is_empty() {
-        groups.push(new_group(Vec::new(), aggs));
-    }
+    let mut groups = Groups::new(aggs, !keys.is_empty());
     let mut buf = Vec::new();
     let mut edges: Vec<EdgeId> = Vec::new();
     // Per relationship kept: its (start, end) and the node reached, for row arguments.
@@ -1245,10 +1266,9 @@ fn expand_aggregate<'g>(
         if edges.is_empty() {
             return Ok(Flow::Go);
         }
-        let g = group_of(keys, aggs, &mut groups, &mut index, ctx, row)?;
-        let group = &mut groups[g];
+        let g = groups.of(keys, ctx, row)?;
         for (i, arg) in args.iter().enumerate() {
-            let (acc, seen) = (&mut group.accs[i], &mut group.seen[i]);
+            let (acc, mut seen) = groups.acc(g, i);
             match arg {
                 AggArg::Star => {
                     if let Acc::Count(n) = acc {
@@ -1301,5 +1321,5 @@ fn expand_aggregate<'g>(
     if flow == Flow::Stop {
         return Ok(Some(Flow::Stop));
     }
-    emit_groups(op.id, keys, aggs, groups, width, ctx, sink).map(Some)
+    groups.emit(op.id, keys, width, ctx, sink).map(Some)
 }
