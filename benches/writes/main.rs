@@ -2,8 +2,9 @@
 //! `cargo run --release --bin lodestone-writes -- [DIR] [--commits N] [--rounds R]`.
 //!
 //! Prints, for a database in DIR (a temporary directory by default, on the disk to
-//! measure): the disk's `fdatasync` rate for small appends, single-statement durable
-//! commits per second (one writer) and their ratio to that rate, measured in
+//! measure): the disk's `fdatasync` rate for small appends and for small writes into
+//! a file filled with zeros ahead (as the redo log is), single-statement durable
+//! commits per second (one writer) and their ratio to those rates, measured in
 //! alternating rounds (`--rounds R`, 5 by default; medians), the same statements
 //! without a sync (deferred durability: the commit's own cost), with 4 writer
 //! threads, and nodes per second when each commit creates 100 nodes.
@@ -25,6 +26,30 @@ fn fsync_rate(dir: &Path, n: usize) -> f64 {
     let t = Instant::now();
     for _ in 0..n {
         f.write_all(&[7u8; 64]).expect("append");
+        f.sync_data().expect("fdatasync");
+    }
+    let rate = n as f64 / t.elapsed().as_secs_f64();
+    let _ = std::fs::remove_file(&path);
+    rate
+}
+
+/// The same, writing into a file filled with zeros ahead (as the redo log is), so
+/// a sync carries no change of the file's size.
+fn fsync_rate_overwrite(dir: &Path, n: usize) -> f64 {
+    use std::os::unix::fs::FileExt;
+    let path = dir.join("fsync-probe-overwrite");
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(true)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .expect("create the probe file");
+    f.write_all_at(&vec![0u8; 64 * n], 0).expect("fill");
+    f.sync_all().expect("sync");
+    let t = Instant::now();
+    for i in 0..n {
+        f.write_all_at(&[7u8; 64], 64 * i as u64).expect("write");
         f.sync_data().expect("fdatasync");
     }
     let rate = n as f64 / t.elapsed().as_secs_f64();
@@ -70,20 +95,25 @@ fn main() {
     commits(&db, 0, 20);
     // The disk's rate drifts: each round measures it right before the commits, and
     // the ratio is taken per round.
-    let (mut fsyncs, mut singles, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut fsyncs, mut overwrites, mut singles) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut ratios, mut ratios_over) = (Vec::new(), Vec::new());
     for r in 0..rounds {
         let fsync = fsync_rate(tmp.path(), n);
+        let over = fsync_rate_overwrite(tmp.path(), n);
         let t = Instant::now();
         commits(&db, 100 + r * n, n);
         let single = n as f64 / t.elapsed().as_secs_f64();
         fsyncs.push(fsync);
+        overwrites.push(over);
         singles.push(single);
         ratios.push(single / fsync);
+        ratios_over.push(single / over);
     }
     let (lo, hi) = ratios
         .iter()
         .fold((f64::MAX, 0f64), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
-    let (fsync, single, ratio) = (median(&mut fsyncs), median(&mut singles), median(&mut ratios));
+    let (fsync, over, single) = (median(&mut fsyncs), median(&mut overwrites), median(&mut singles));
+    let (ratio, ratio_over) = (median(&mut ratios), median(&mut ratios_over));
     db.set_durability(Durability::Deferred);
     let t = Instant::now();
     commits(&db, 10_000_000, n);
@@ -110,12 +140,14 @@ fn main() {
     let batch_nodes = (batches * 100) as f64 / t.elapsed().as_secs_f64();
     println!("{rounds} rounds of {n}; medians:");
     println!("disk fdatasync rate (64-byte appends): {fsync:.0}/s");
+    println!("disk fdatasync rate (64-byte writes into a file filled ahead): {over:.0}/s");
     println!(
-        "single-statement durable commits, 1 writer: {single:.0}/s ({:.0}% of the fsync rate; \
-         per round {:.0}-{:.0}%)",
+        "single-statement durable commits, 1 writer: {single:.0}/s ({:.0}% of the append rate, \
+         per round {:.0}-{:.0}%; {:.0}% of the filled-ahead rate)",
         100.0 * ratio,
         100.0 * lo,
-        100.0 * hi
+        100.0 * hi,
+        100.0 * ratio_over
     );
     println!("single-statement commits without a sync (deferred durability): {deferred:.0}/s");
     println!("single-statement durable commits, 4 writers: {concurrent:.0}/s");

@@ -16,7 +16,7 @@
 
 use crate::{StoreError, StoreResult};
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// The redo log's file name in the database directory.
@@ -176,9 +176,17 @@ pub(crate) struct RedoLog {
     file: File,
     /// Records appended since the log was opened (never reset, also not by `clear`).
     appended: u64,
-    /// The file's length: where the next record goes.
+    /// Where the records end: the next one is written here.
     len: u64,
+    /// The file's length. Past `len` it holds zeros written ahead of the records
+    /// (or the remains of a failed write, which reading stops at), so a sync after
+    /// a record overwrites blocks the file already has and needs no change of its
+    /// size.
+    allocated: u64,
 }
+
+/// How far ahead of the records the log is filled with zeros at a time.
+const PREALLOCATE: u64 = 1 << 20;
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> StoreError + '_ {
     move |e| StoreError::Io(format!("{}: {e}", path.display()))
@@ -192,8 +200,9 @@ impl RedoLog {
         let path = dir.join(REDO_FILE);
         let file = OpenOptions::new()
             .read(true)
-            .append(true)
+            .write(true)
             .create(true)
+            .truncate(false)
             .open(&path)
             .map_err(io(&path))?;
         let mut len = file.metadata().map_err(io(&path))?.len();
@@ -207,22 +216,32 @@ impl RedoLog {
             file,
             appended: 0,
             len,
+            allocated: len,
         })
     }
 
     /// Appends a record; it is durable once a sync of a [`RedoLog::sync_handle`]
     /// has run after this.
-    /// A failed append cuts the log back to its previous length, so a torn frame
-    /// never hides the records appended after it.
+    /// A failed append leaves the end of the records where it was (the next record
+    /// is written over whatever the failed one left), and blanks what it wrote so
+    /// that a record that failed never reads back.
     pub(crate) fn append(&mut self, record: &RedoRecord) -> StoreResult<()> {
+        use std::os::unix::fs::FileExt;
         let frame = record.encode()?;
-        if let Err(e) = self.file.write_all(&frame) {
-            if self.file.set_len(self.len).is_err() {
-                tracing::warn!("{}: cutting back a failed append failed", self.path.display());
+        let end = self.len + frame.len() as u64;
+        if end > self.allocated {
+            let more = PREALLOCATE.max(end - self.allocated);
+            let zeros = vec![0u8; usize::try_from(more).map_err(|_| StoreError::Io("redo record too large".into()))?];
+            self.file.write_all_at(&zeros, self.allocated).map_err(io(&self.path))?;
+            self.allocated += more;
+        }
+        if let Err(e) = self.file.write_all_at(&frame, self.len) {
+            if self.file.write_all_at(&vec![0u8; frame.len()], self.len).is_err() {
+                tracing::warn!("{}: blanking a failed append failed", self.path.display());
             }
             return Err(io(&self.path)(e));
         }
-        self.len += frame.len() as u64;
+        self.len = end;
         self.appended += 1;
         Ok(())
     }
@@ -241,7 +260,7 @@ impl RedoLog {
     pub(crate) fn clear(&mut self) -> StoreResult<()> {
         self.file.set_len(0).map_err(io(&self.path))?;
         self.len = 0;
-        self.file.seek(SeekFrom::Start(0)).map_err(io(&self.path))?;
+        self.allocated = 0;
         self.file.sync_all().map_err(io(&self.path))
     }
 
@@ -251,7 +270,7 @@ impl RedoLog {
         self.file.sync_data().map_err(io(&self.path))
     }
 
-    /// The log's size in bytes.
+    /// The bytes its records take.
     pub(crate) fn len(&self) -> u64 {
         self.len
     }
@@ -339,7 +358,14 @@ mod tests {
             log.sync().unwrap();
         }
         let path = dir.path().join(REDO_FILE);
-        let whole = std::fs::read(&path).unwrap();
+        // Zeros written ahead follow the records and read as the end.
+        let file = std::fs::read(&path).unwrap();
+        assert!(file.len() as u64 > log.len());
+        assert_eq!(
+            read(dir.path()).unwrap(),
+            ((1..=3).map(record).collect::<Vec<_>>(), log.len())
+        );
+        let whole = file[..log.len() as usize].to_vec();
         let third = record(3).encode().unwrap().len();
         // Every cut inside the last frame keeps the first two records.
         for cut in (whole.len() - third)..whole.len() {
