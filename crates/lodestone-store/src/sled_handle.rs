@@ -7,6 +7,9 @@
 use std::mem::ManuallyDrop;
 use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// A [`sled::Db`] that drops inside `catch_unwind`.
 pub(crate) struct SledHandle(ManuallyDrop<sled::Db>);
@@ -15,6 +18,38 @@ impl SledHandle {
     /// Wraps an open database.
     pub(crate) fn new(db: sled::Db) -> Self {
         SledHandle(ManuallyDrop::new(db))
+    }
+}
+
+impl SledHandle {
+    /// sled's `flush`, safe from a lost wake-up in sled 0.34: when a write of its log
+    /// fails on one of its own threads, a flush that checked for failures just before
+    /// can wait for ever for a notice that was already sent. A flush that starts after
+    /// the failure reports it and sends the notice again, so while this flush runs, a
+    /// helper thread repeats the flush once a second until it returns.
+    pub(crate) fn flush_waking(&self) -> sled::Result<usize> {
+        let done = Arc::new(AtomicBool::new(false));
+        let helper = {
+            let (db, done) = (self.clone(), done.clone());
+            std::thread::Builder::new()
+                .name("lodestone-flush-wake".into())
+                .spawn(move || {
+                    while !done.load(Ordering::Acquire) {
+                        std::thread::park_timeout(Duration::from_secs(1));
+                        if done.load(Ordering::Acquire) {
+                            break;
+                        }
+                        let _ = db.flush();
+                    }
+                })
+                .ok()
+        };
+        let result = self.flush();
+        done.store(true, Ordering::Release);
+        if let Some(h) = helper {
+            h.thread().unpark();
+        }
+        result
     }
 }
 

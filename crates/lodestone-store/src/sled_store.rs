@@ -428,8 +428,8 @@ pub struct SledStore {
     applied: Mutex<Applied>,
     /// Writes of logged commits waiting for the redo log's sync (shared with the state).
     unsynced: Arc<Unsynced>,
-    /// How many redo records are known durable and in sled; its lock orders the
-    /// syncs and the drains into sled.
+    /// How many redo records are known durable; its lock orders the syncs and the
+    /// drains into sled.
     synced: Mutex<u64>,
     /// Set when a sled write or flush failed: sled's tree may then hold writes of a
     /// batch it refused, so no later commit may build on it until a reopen recovers
@@ -540,6 +540,12 @@ fn open_sled(path: &Path, dir: &Path, cache_bytes: u64) -> StoreResult<SledHandl
     })
 }
 
+/// Commits whose writes wait in memory (after their sync) before they go into sled
+/// together, each key once.
+const DRAIN_COMMITS: usize = 64;
+/// The same bound in bytes of keys and values.
+const DRAIN_BYTES: usize = 8 << 20;
+
 /// Size past which the redo log is folded into a sled flush.
 const REDO_LIMIT: u64 = 64 << 20;
 
@@ -568,7 +574,7 @@ fn replay_redo(db: &SledHandle, path: &Path, records: &[RedoRecord]) -> StoreRes
         at = record.seq;
     }
     if at > recovered {
-        db.flush().map_err(io)?;
+        db.flush_waking().map_err(io)?;
         tracing::info!(
             "{}: replayed commits {}..={at} from the redo log",
             path.display(),
@@ -618,7 +624,7 @@ fn create_database(path: &Path, cache_bytes: u64, format: u32) -> StoreResult<()
         codec::encode_meta("indexes", &Vec::<(String, String)>::new())?,
     );
     db.apply_batch(batch).map_err(io)?;
-    db.flush().map_err(io)?;
+    db.flush_waking().map_err(io)?;
     drop(db);
     fs::rename(&init, path.join(SLED_DIR)).map_err(|e| StoreError::Io(e.to_string()))?;
     sync_dir(path);
@@ -978,32 +984,46 @@ impl SledStore {
         }
     }
 
-    /// Makes the redo records up to `ticket` durable and moves the queued writes
-    /// they cover into sled. One thread syncs at a time; the others wait, and find
-    /// their records covered when the sync before theirs took them along.
+    /// Makes the redo records up to `ticket` durable. One thread syncs at a time;
+    /// the others wait, and find their records covered when the sync before theirs
+    /// took them along. Once enough commits wait, their writes go into sled.
     fn sync_upto(&self, ticket: u64) -> StoreResult<()> {
         let mut synced = self.synced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if *synced >= ticket {
             return Ok(());
         }
-        let Some(file) = &self.redo_file else {
-            return Ok(());
-        };
+        let upto = self.sync_locked(&mut synced)?;
+        if self.unsynced.len() >= DRAIN_COMMITS || self.unsynced.bytes() >= DRAIN_BYTES {
+            self.drain(upto)?;
+        }
+        Ok(())
+    }
+
+    /// Syncs every redo record appended so far, under the sync lock; returns how
+    /// many records that covers.
+    fn sync_locked(&self, synced: &mut u64) -> StoreResult<u64> {
         let upto = self
             .redo
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .as_ref()
             .map_or(0, RedoLog::appended);
-        if *synced < upto {
+        if *synced < upto
+            && let Some(file) = &self.redo_file
+        {
             file.sync_data()
                 .map_err(|e| StoreError::Io(format!("{}: {e}", self.path.join(redo::REDO_FILE).display())))?;
         }
+        *synced = (*synced).max(upto);
+        Ok(upto)
+    }
+
+    /// Moves the writes of the commits with redo records up to `upto` (all synced)
+    /// into sled.
+    fn drain(&self, upto: u64) -> StoreResult<()> {
         self.unsynced
-            .drain(upto, &SledSink(&self.db))
-            .map_err(|e| self.sled_failed(e))?;
-        *synced = upto;
-        Ok(())
+            .drain(upto, K_COMMIT_SEQ, &SledSink(&self.db))
+            .map_err(|e| self.sled_failed(e))
     }
 
     /// Marks sled as failed (see [`SledStore::broken`]) and passes the error on.
@@ -1015,7 +1035,9 @@ impl SledStore {
     /// Syncs the redo log and moves every queued write into sled: sled then holds
     /// every commit made so far, and the redo log makes them durable.
     fn settle(&self) -> StoreResult<()> {
-        self.sync_upto(u64::MAX)
+        let mut synced = self.synced.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let upto = self.sync_locked(&mut synced)?;
+        self.drain(upto)
     }
 
     /// Flushes sled, then records the flushed position in the commit record. The
@@ -1029,7 +1051,7 @@ impl SledStore {
             self.settle()?;
             state.mark()
         };
-        self.db.flush().map_err(|e| self.sled_failed(io(e)))?;
+        self.db.flush_waking().map_err(|e| self.sled_failed(io(e)))?;
         if !self.read_only {
             commit_record::write(&self.path, &mark)?;
         }
@@ -1051,7 +1073,7 @@ impl SledStore {
             return Ok(());
         }
         self.settle()?;
-        self.db.flush().map_err(|e| self.sled_failed(io(e)))?;
+        self.db.flush_waking().map_err(|e| self.sled_failed(io(e)))?;
         snapshot::write(&self.path, &state.topo, &state.tag())
             .map_err(|e| StoreError::Io(format!("{}: {e}", self.path.join(snapshot::SNAPSHOT_FILE).display())))?;
         self.snapshot_seq.store(state.commit_seq, Ordering::SeqCst);
@@ -1513,6 +1535,8 @@ impl Storage for SledStore {
 
     fn check(&self) -> StoreResult<CheckReport> {
         let state = lock_read(&self.state);
+        // What sled holds is checked: the writes waiting in memory go in first.
+        self.settle()?;
         self.check_state(&state)
     }
 }
