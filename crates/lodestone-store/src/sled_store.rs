@@ -431,6 +431,8 @@ pub struct SledStore {
     /// How many redo records are known durable; its lock orders the syncs and the
     /// drains into sled.
     synced: Mutex<u64>,
+    /// A bulk load runs (`Storage::begin_bulk_load` said yes and it has not ended).
+    bulk: AtomicBool,
     /// Set when a sled write or flush failed: sled's tree may then hold writes of a
     /// batch it refused, so no later commit may build on it until a reopen recovers
     /// from the log and the redo log.
@@ -457,6 +459,8 @@ enum Applied {
     /// Not in the redo log (too large, or its append failed): in sled, durable at
     /// the next sled flush.
     Unlogged,
+    /// Part of a bulk load: in sled, not logged; it lasts only if the load ends.
+    Bulk,
 }
 
 /// Drained writes go into sled one key at a time: atomicity comes from the redo log.
@@ -941,6 +945,7 @@ impl SledStore {
             applied: Mutex::new(Applied::Logged),
             unsynced,
             synced: Mutex::new(0),
+            bulk: AtomicBool::new(false),
             broken: AtomicBool::new(false),
             immediate: AtomicBool::new(options.durability == Durability::Immediate),
             snapshot_seq: AtomicU64::new(snapshot_seq),
@@ -1251,7 +1256,9 @@ impl Backend for SledStore {
             )));
         }
         // Commits are logged in the redo log; sled is flushed only for oversized ones.
-        let mut batch = RecordingBatch::new(if self.read_only { 0 } else { REDO_LIMIT });
+        // A bulk load's commits are not logged: until it ends, an open discards them all.
+        let bulk = self.bulk.load(Ordering::SeqCst);
+        let mut batch = RecordingBatch::new(if self.read_only || bulk { 0 } else { REDO_LIMIT });
         // Intern new labels and types first: records store their ids.
         for n in c.node_deltas() {
             if let Some(rec) = n.new {
@@ -1414,6 +1421,7 @@ impl Backend for SledStore {
                         tracing::warn!("appending to the redo log failed ({e}); the commit rests on a sled flush");
                         Applied::Unlogged
                     }
+                    None if bulk => Applied::Bulk,
                     None => Applied::Unlogged,
                 }
             }
@@ -1453,6 +1461,7 @@ impl Backend for SledStore {
         let applied = *self.applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match applied {
             Applied::Unlogged => self.fold_redo().map(|()| 0),
+            Applied::Bulk => Ok(0),
             _ if self.redo_len() > REDO_LIMIT => self.fold_redo().map(|()| 0),
             Applied::Queued(ticket) => Ok(ticket),
             Applied::Logged => Ok(0),
@@ -1508,11 +1517,13 @@ impl Storage for SledStore {
         file.sync_all()
             .map_err(|e| StoreError::Io(format!("{}: {e}", marker.display())))?;
         sync_dir(&self.path);
+        self.bulk.store(true, Ordering::SeqCst);
         Ok(true)
     }
 
     fn end_bulk_load(&self) -> StoreResult<()> {
         self.flush()?;
+        self.bulk.store(false, Ordering::SeqCst);
         let marker = self.path.join(BULK_FILE);
         match fs::remove_file(&marker) {
             Ok(()) => {}
