@@ -107,60 +107,46 @@ impl RedoRecord {
     }
 }
 
-/// A sled batch that also keeps a copy of its operations for the redo log, up to a
-/// size: a larger commit is not logged (the store flushes sled for it instead).
-pub(crate) struct RecordingBatch {
-    batch: sled::Batch,
-    ops: Option<Vec<Op>>,
+/// One commit's key writes and removals, in order, with their size as the redo log
+/// frames them. Logged commits go to sled from these after their sync; the others go
+/// as one batch built from them ([`batch_of`]).
+#[derive(Default)]
+pub(crate) struct Writes {
+    ops: Vec<Op>,
     bytes: u64,
-    limit: u64,
 }
 
-impl RecordingBatch {
-    /// An empty batch that keeps up to `limit` bytes of operations (0: none).
-    pub(crate) fn new(limit: u64) -> Self {
-        RecordingBatch {
-            batch: sled::Batch::default(),
-            ops: (limit > 0).then(Vec::new),
-            bytes: 0,
-            limit,
-        }
-    }
-
+impl Writes {
     fn keep(&mut self, key: &[u8], value: Option<&[u8]>) {
         self.bytes += (key.len() + value.map_or(0, <[u8]>::len) + 9) as u64;
-        if self.bytes > self.limit {
-            self.ops = None;
-        }
-        if let Some(ops) = &mut self.ops {
-            ops.push((key.to_vec(), value.map(<[u8]>::to_vec)));
-        }
+        self.ops.push((key.to_vec(), value.map(<[u8]>::to_vec)));
     }
 
     /// Writes `value` under `key`.
     pub(crate) fn insert(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
-        let (key, value) = (key.as_ref(), value.as_ref());
-        self.keep(key, Some(value));
-        self.batch.insert(key, value);
+        self.keep(key.as_ref(), Some(value.as_ref()));
     }
 
     /// Removes `key`.
     pub(crate) fn remove(&mut self, key: impl AsRef<[u8]>) {
-        let key = key.as_ref();
-        self.keep(key, None);
-        self.batch.remove(key);
+        self.keep(key.as_ref(), None);
     }
 
-    /// The batch to apply and the recorded operations, if any.
-    pub(crate) fn into_parts(self) -> (sled::Batch, Option<Vec<Op>>) {
-        (self.batch, self.ops)
+    /// Bytes the writes take in a redo frame.
+    pub(crate) fn bytes(&self) -> u64 {
+        self.bytes
+    }
+
+    /// The writes, in order.
+    pub(crate) fn into_ops(self) -> Vec<Op> {
+        self.ops
     }
 }
 
-/// The sled batch that replays a record.
-pub(crate) fn batch_of(record: &RedoRecord) -> sled::Batch {
+/// The sled batch of a commit's writes (also what replays a record).
+pub(crate) fn batch_of(ops: &[Op]) -> sled::Batch {
     let mut batch = sled::Batch::default();
-    for (key, value) in &record.ops {
+    for (key, value) in ops {
         match value {
             Some(v) => batch.insert(key.as_slice(), v.as_slice()),
             None => batch.remove(key.as_slice()),

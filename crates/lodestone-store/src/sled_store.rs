@@ -17,7 +17,7 @@ use crate::columns::{Kind, PropColumns};
 use crate::commit_record::{self, CommitMark};
 use crate::keys::{name_keys, prop_key};
 use crate::overlay::{Backend, Base, ChangeSet, Snapshot, Txn, apply_topology, index_delta, lock_read};
-use crate::redo::{self, RecordingBatch, RedoLog, RedoRecord};
+use crate::redo::{self, RedoLog, RedoRecord, Writes};
 use crate::sled_handle::SledHandle;
 use crate::snapshot::{self, Skip, Tag};
 use crate::state_lock::StateLock;
@@ -574,7 +574,7 @@ fn replay_redo(db: &SledHandle, path: &Path, records: &[RedoRecord]) -> StoreRes
             tracing::warn!("{}: the redo log has a gap after commit {at}", path.display());
             break;
         }
-        db.apply_batch(redo::batch_of(record)).map_err(io)?;
+        db.apply_batch(redo::batch_of(&record.ops)).map_err(io)?;
         at = record.seq;
     }
     if at > recovered {
@@ -1255,10 +1255,7 @@ impl Backend for SledStore {
                 self.path.display()
             )));
         }
-        // Commits are logged in the redo log; sled is flushed only for oversized ones.
-        // A bulk load's commits are not logged: until it ends, an open discards them all.
-        let bulk = self.bulk.load(Ordering::SeqCst);
-        let mut batch = RecordingBatch::new(if self.read_only || bulk { 0 } else { REDO_LIMIT });
+        let mut writes = Writes::default();
         // Intern new labels and types first: records store their ids.
         for n in c.node_deltas() {
             if let Some(rec) = n.new {
@@ -1278,22 +1275,22 @@ impl Backend for SledStore {
             .enumerate()
             .skip(state.persisted_labels)
         {
-            batch.insert(interned_key(P_LABEL, i as u32), name.as_bytes());
+            writes.insert(interned_key(P_LABEL, i as u32), name.as_bytes());
         }
         for (i, name) in state.topo.types.names().iter().enumerate().skip(state.persisted_types) {
-            batch.insert(interned_key(P_TYPE, i as u32), name.as_bytes());
+            writes.insert(interned_key(P_TYPE, i as u32), name.as_bytes());
         }
         let mut indexes = state.indexes.clone();
         let first_new = indexes.len();
         indexes.extend(c.new_indexes.iter().cloned());
         if !c.new_indexes.is_empty() {
-            batch.insert(K_INDEXES, codec::encode_meta("indexes", &indexes)?);
+            writes.insert(K_INDEXES, codec::encode_meta("indexes", &indexes)?);
         }
         if let Some(schema) = &c.schema {
-            batch.insert(K_SCHEMA, encode_schema(schema)?);
+            writes.insert(K_SCHEMA, encode_schema(schema)?);
         }
-        batch.insert(K_NEXT_NODE, c.next_node.to_be_bytes());
-        batch.insert(K_NEXT_EDGE, c.next_edge.to_be_bytes());
+        writes.insert(K_NEXT_NODE, c.next_node.to_be_bytes());
+        writes.insert(K_NEXT_EDGE, c.next_edge.to_be_bytes());
         let commit_seq = state.commit_seq.saturating_add(1);
         // Records, grouped into their blocks.
         let mut node_blocks = BlockEdits::new();
@@ -1369,10 +1366,10 @@ impl Backend for SledStore {
                     };
                 }
                 if entries.is_empty() {
-                    batch.remove(key);
+                    writes.remove(key);
                 } else {
                     let list: Vec<(u8, Vec<u8>)> = entries.into_iter().collect();
-                    batch.insert(key, encode_block(&list));
+                    writes.insert(key, encode_block(&list));
                 }
             }
         }
@@ -1387,43 +1384,46 @@ impl Backend for SledStore {
             entries.sort();
             entries.dedup();
             if entries.is_empty() {
-                batch.remove(key);
+                writes.remove(key);
             } else {
-                batch.insert(key, encode_bucket(&entries));
+                writes.insert(key, encode_bucket(&entries));
             }
         }
         // Last: sled recovers a prefix of plain writes, so a recovered sequence
         // number means the commit's other writes came back too.
-        batch.insert(K_COMMIT_SEQ, commit_seq.to_be_bytes());
-        let (batch, ops) = batch.into_parts();
-        let record = ops.map(|ops| RedoRecord {
+        writes.insert(K_COMMIT_SEQ, commit_seq.to_be_bytes());
+        // Commits are logged in the redo log, but for oversized ones (sled is flushed
+        // for them) and a bulk load's (until it ends, an open discards them all).
+        let bulk = self.bulk.load(Ordering::SeqCst);
+        let logged = !self.read_only && !bulk && writes.bytes() <= REDO_LIMIT;
+        let record = RedoRecord {
             seq: commit_seq,
             next_node: state.next_node.max(c.next_node),
             next_edge: state.next_edge.max(c.next_edge),
-            ops,
-        });
-        let applied = match record {
-            Some(record) if self.immediate.load(Ordering::SeqCst) => {
-                // Nothing is changed yet if the append fails.
-                let ticket = self.log_record(&record)?;
-                state.unsynced.push(ticket, commit_seq, &record.ops);
-                Applied::Queued(ticket)
+            ops: writes.into_ops(),
+        };
+        let applied = if logged && self.immediate.load(Ordering::SeqCst) {
+            // Nothing is changed yet if the append fails.
+            let ticket = self.log_record(&record)?;
+            state.unsynced.push(ticket, commit_seq, &record.ops);
+            Applied::Queued(ticket)
+        } else {
+            // Commits queued before this one reach sled first.
+            if !state.unsynced.is_empty() {
+                self.settle()?;
             }
-            record => {
-                // Commits queued before this one reach sled first.
-                if !state.unsynced.is_empty() {
-                    self.settle()?;
+            state
+                .db
+                .apply_batch(redo::batch_of(&record.ops))
+                .map_err(|e| self.sled_failed(io(e)))?;
+            match logged.then(|| self.log_record(&record)) {
+                Some(Ok(_)) => Applied::Logged,
+                Some(Err(e)) => {
+                    tracing::warn!("appending to the redo log failed ({e}); the commit rests on a sled flush");
+                    Applied::Unlogged
                 }
-                state.db.apply_batch(batch).map_err(|e| self.sled_failed(io(e)))?;
-                match record.map(|r| self.log_record(&r)) {
-                    Some(Ok(_)) => Applied::Logged,
-                    Some(Err(e)) => {
-                        tracing::warn!("appending to the redo log failed ({e}); the commit rests on a sled flush");
-                        Applied::Unlogged
-                    }
-                    None if bulk => Applied::Bulk,
-                    None => Applied::Unlogged,
-                }
+                None if bulk => Applied::Bulk,
+                None => Applied::Unlogged,
             }
         };
         *self.applied.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = applied;

@@ -954,6 +954,12 @@ fn check_summable(name: &str, v: &Value) -> QueryResult<()> {
     }
 }
 
+/// Whether an aggregate takes `v`: nulls never count, and under DISTINCT (`seen`)
+/// neither do values already taken.
+fn counts(seen: Option<&mut DistinctSet>, v: &Value) -> bool {
+    !v.is_null() && seen.is_none_or(|s| s.insert(v))
+}
+
 /// The values a DISTINCT aggregate has taken. Nodes and relationships are equal by
 /// id alone (and never equal to other kinds), so they are kept as bare ids.
 #[derive(Default)]
@@ -1140,15 +1146,9 @@ fn run_aggregate<'g>(
                 let pv = eval(p, ctx, row)?;
                 acc.set_percentile(&pv)?;
             }
-            if v.is_null() {
-                continue;
+            if counts(seen, &v) {
+                acc.add(v)?;
             }
-            if let Some(seen) = seen
-                && !seen.insert(&v)
-            {
-                continue;
-            }
-            acc.add(v)?;
         }
         Ok(Flow::Go)
     })?;
@@ -1282,15 +1282,10 @@ fn expand_aggregate<'g>(
                 AggArg::RelProp(key) => {
                     let mut failed = None;
                     ctx.edge_props_each(&edges, key, &mut |_, v| {
-                        if failed.is_some() || v.is_null() {
-                            return;
-                        }
-                        if let Some(seen) = seen.as_mut()
-                            && !seen.insert(v)
+                        if failed.is_none()
+                            && counts(seen.as_deref_mut(), v)
+                            && let Err(e) = acc.add_ref(v)
                         {
-                            return;
-                        }
-                        if let Err(e) = acc.add_ref(v) {
                             failed = Some(e);
                         }
                     })?;
@@ -1303,15 +1298,9 @@ fn expand_aggregate<'g>(
                         row[rel] = edge_val(*edge, *s, *en);
                         row[to] = node_val(*reached);
                         let v = eval(e, ctx, row)?;
-                        if v.is_null() {
-                            continue;
+                        if counts(seen.as_deref_mut(), &v) {
+                            acc.add(v)?;
                         }
-                        if let Some(seen) = seen.as_mut()
-                            && !seen.insert(&v)
-                        {
-                            continue;
-                        }
-                        acc.add(v)?;
                     }
                 }
             }
