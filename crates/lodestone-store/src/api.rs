@@ -115,6 +115,22 @@ pub trait GraphRead {
             ControlFlow::Continue(())
         })
     }
+    /// The edges at `node` as [`GraphRead::neighbors`] gives them, into `out`, and
+    /// property `key` of each into `vals` at the same position (`Value::Null` when
+    /// absent); both are cleared first. For an aggregation over one property of a
+    /// node's relationships: a backend may keep such values in adjacency order.
+    fn neighbors_with_property(
+        &self,
+        node: NodeId,
+        dir: Direction,
+        types: &[&str],
+        key: &str,
+        out: &mut Vec<Adjacent>,
+        vals: &mut Vec<Value>,
+    ) -> StoreResult<()> {
+        self.neighbors(node, dir, types, out)?;
+        values_of(out, vals, |ids, f| self.edge_property_each(ids, key, f))
+    }
     /// The edges at every node of `nodes` as (position in `nodes`, edge): node by node,
     /// each node's edges as [`GraphRead::neighbors`] gives them, into `out` (cleared
     /// first). A backend may overlap the memory reads of consecutive nodes.
@@ -246,6 +262,23 @@ pub trait Storage: Send + Sync {
 
 /// Hands `f` the value `get` reads for each of `ids`, in order, one read at a time:
 /// what stores without a batch read of one property do.
+/// Sets `vals` to one value per edge of `out` (`Value::Null` when absent), read in
+/// one batch with `each` (which gives a position in its ids and the value).
+pub(crate) fn values_of(
+    out: &[Adjacent],
+    vals: &mut Vec<Value>,
+    each: impl FnOnce(&[EdgeId], &mut dyn FnMut(usize, Option<&Value>)) -> StoreResult<()>,
+) -> StoreResult<()> {
+    vals.clear();
+    vals.resize(out.len(), Value::Null);
+    let ids: Vec<EdgeId> = out.iter().map(|a| a.edge).collect();
+    each(&ids, &mut |i, v| {
+        if let (Some(slot), Some(v)) = (vals.get_mut(i), v) {
+            *slot = v.clone();
+        }
+    })
+}
+
 pub(crate) fn each_by_one(
     ids: &[EdgeId],
     f: &mut dyn FnMut(usize, Option<&Value>),

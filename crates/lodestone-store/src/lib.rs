@@ -14,6 +14,7 @@
 //! same thread (the commit would wait for them forever). A write transaction reads
 //! through its own overlay and needs no read view.
 
+mod adjcols;
 mod api;
 mod cache;
 pub mod codec;

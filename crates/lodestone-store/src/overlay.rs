@@ -50,6 +50,26 @@ pub(crate) trait Base {
     fn edge_prop_each(&self, ids: &[EdgeId], key: &str, f: &mut dyn FnMut(usize, Option<&Value>)) -> StoreResult<()> {
         crate::api::each_by_one(ids, f, |id| self.edge_prop(id.0, key))
     }
+    /// The committed edges at `node` as the topology's expand visits them, into
+    /// `out`, with property `key` of each into `vals` (`Value::Null` when absent).
+    fn neighbors_with_prop(
+        &self,
+        node: u64,
+        dir: Direction,
+        types: &[&str],
+        key: &str,
+        out: &mut Vec<Adjacent>,
+        vals: &mut Vec<Value>,
+    ) -> StoreResult<()> {
+        out.clear();
+        let topo = self.topo();
+        let filter = topo.type_filter(types);
+        let _ = topo.expand(node, dir, filter.as_filter(), &mut |a| {
+            out.push(a);
+            ControlFlow::Continue(())
+        });
+        crate::api::values_of(out, vals, |ids, f| self.edge_prop_each(ids, key, f))
+    }
     /// Nodes under a normalized name key, ascending.
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>>;
     /// Every name key with its node.
@@ -237,6 +257,18 @@ where
         f: &mut dyn FnMut(usize, Option<&Value>),
     ) -> StoreResult<()> {
         self.0.edge_prop_each(ids, key, f)
+    }
+
+    fn neighbors_with_property(
+        &self,
+        node: NodeId,
+        dir: Direction,
+        types: &[&str],
+        key: &str,
+        out: &mut Vec<Adjacent>,
+        vals: &mut Vec<Value>,
+    ) -> StoreResult<()> {
+        self.0.neighbors_with_prop(node.0, dir, types, key, out, vals)
     }
 
     fn has_labels(&self, id: NodeId, labels: &[&str]) -> StoreResult<bool> {

@@ -7,6 +7,7 @@
 //! too large for the log) go to sled in one atomic `apply_batch`.
 //! See `docs/format.md` for every key and value layout.
 
+use crate::adjcols::{AdjColumns, ColumnOf, Values};
 use crate::cache::{Cached, RecordCache};
 use crate::codec::{
     self, block_record, decode_block, decode_bucket, decode_edge, decode_edge_header, decode_node, decode_node_labels,
@@ -21,11 +22,11 @@ use crate::redo::{self, RedoLog, RedoRecord, Writes};
 use crate::sled_handle::SledHandle;
 use crate::snapshot::{self, Skip, Tag};
 use crate::state_lock::StateLock;
-use crate::topo::{Interner, Topology};
+use crate::topo::{Adj, Interner, Topology};
 use crate::unsynced::{Sink, Unsynced};
-use crate::{CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
+use crate::{Adjacent, CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
 use fs2::FileExt;
-use lodestone_model::{EdgeId, EdgeRecord, NodeId, NodeRecord, Schema, Value};
+use lodestone_model::{Direction, EdgeId, EdgeRecord, NodeId, NodeRecord, Schema, Value};
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions as FsOpenOptions};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -167,6 +168,9 @@ pub struct OpenOptions {
     /// Bytes of single property values kept by key for repeated reads of one
     /// property over many records (0 turns them off).
     pub property_columns: usize,
+    /// Bytes of relationship property values kept in adjacency order, for
+    /// aggregations over one property of many nodes' relationships (0 turns them off).
+    pub adjacency_columns: usize,
     /// The format a new database is created in ([`FORMAT_VERSION`]; an older one
     /// down to [`OLDEST_FORMAT_VERSION`] for compatibility tests).
     pub create_format: u32,
@@ -180,6 +184,7 @@ impl Default for OpenOptions {
             cache_bytes: 256 << 20,
             record_cache: 1 << 16,
             property_columns: 128 << 20,
+            adjacency_columns: 64 << 20,
             create_format: FORMAT_VERSION,
         }
     }
@@ -199,6 +204,9 @@ pub(crate) struct SledState {
     cache: RecordCache,
     /// Single committed property values; a commit removes the records it writes.
     columns: PropColumns,
+    /// Relationship property values in adjacency order; a commit marks the ends of
+    /// the edges it writes stale.
+    adjcols: AdjColumns,
     /// The database's format version.
     format: u32,
     /// How its records are packed.
@@ -289,6 +297,28 @@ impl SledState {
     }
 }
 
+/// A node's list cut into runs of one edge type: the types in `filter`, in its
+/// (ascending) order, or every type present when `None`.
+fn type_runs<'a>(list: &'a [Adj], filter: Option<&'a [u32]>) -> impl Iterator<Item = (u32, &'a [Adj])> + 'a {
+    let mut rest = list;
+    let mut types = filter.map(|f| f.iter());
+    std::iter::from_fn(move || {
+        loop {
+            let ty = match types.as_mut() {
+                Some(it) => *it.next()?,
+                None => rest.first()?.ty,
+            };
+            let lo = rest.partition_point(|a| a.ty < ty);
+            let hi = lo + rest[lo..].partition_point(|a| a.ty <= ty);
+            let seg = &rest[lo..hi];
+            rest = &rest[hi..];
+            if !seg.is_empty() {
+                return Some((ty, seg));
+            }
+        }
+    })
+}
+
 impl Base for SledState {
     fn topo(&self) -> &Topology {
         &self.topo
@@ -372,6 +402,80 @@ impl Base for SledState {
     fn edge_prop_each(&self, ids: &[EdgeId], key: &str, f: &mut dyn FnMut(usize, Option<&Value>)) -> StoreResult<()> {
         let read = |id: u64| Ok(self.edge_arc(id)?.map(|r| r.props.get(key).cloned()));
         self.columns.each(Kind::Edge, key, ids.len(), &|i| ids[i].0, &read, f)
+    }
+
+    fn neighbors_with_prop(
+        &self,
+        node: u64,
+        dir: Direction,
+        types: &[&str],
+        key: &str,
+        out: &mut Vec<Adjacent>,
+        vals: &mut Vec<Value>,
+    ) -> StoreResult<()> {
+        out.clear();
+        vals.clear();
+        let topo = &self.topo;
+        let filter = topo.type_filter(types);
+        // A committed value without going through the property columns' map.
+        let read = |id: u64| -> StoreResult<Option<Value>> {
+            if let Some(v) = self.columns.get(Kind::Edge, key, id) {
+                return Ok((!v.is_null()).then_some(v));
+            }
+            Ok(self.edge_arc(id)?.and_then(|r| r.props.get(key).cloned()))
+        };
+        // Positions whose values the columns could not give.
+        let mut missing: Vec<(usize, EdgeId)> = Vec::new();
+        for outgoing in [true, false] {
+            let wanted = match dir {
+                Direction::Outgoing => outgoing,
+                Direction::Incoming => !outgoing,
+                Direction::Both => true,
+            };
+            if !wanted {
+                continue;
+            }
+            // Under `Both` a self-loop is visited once, as outgoing.
+            let skip_loops = !outgoing && dir == Direction::Both;
+            let list = topo.adjacency(node, outgoing);
+            for (ty, seg) in type_runs(list, filter.as_filter()) {
+                let of = ColumnOf { out: outgoing, ty, key };
+                self.adjcols.with_values(topo, of, node, seg, &read, |found| {
+                    let column = match found {
+                        Values::Column(v) => Some(v),
+                        Values::Records => None,
+                    };
+                    for (i, a) in seg.iter().enumerate() {
+                        if skip_loops && a.other == node {
+                            continue;
+                        }
+                        match column.and_then(|c| c.get(i)) {
+                            Some(v) => vals.push(v.clone()),
+                            None => {
+                                missing.push((out.len(), EdgeId(a.edge)));
+                                vals.push(Value::Null);
+                            }
+                        }
+                        out.push(Adjacent {
+                            edge: EdgeId(a.edge),
+                            other: NodeId(a.other),
+                            outgoing,
+                        });
+                    }
+                })?;
+            }
+        }
+        if !missing.is_empty() {
+            let ids: Vec<EdgeId> = missing.iter().map(|(_, e)| *e).collect();
+            self.edge_prop_each(&ids, key, &mut |i, v| {
+                if let (Some((at, _)), Some(v)) = (missing.get(i), v)
+                    && let Some(slot) = vals.get_mut(*at)
+                {
+                    *slot = v.clone();
+                }
+            })?;
+        }
+        Ok(())
     }
 
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>> {
@@ -746,6 +850,7 @@ fn load_state(db: SledHandle, path: &Path) -> StoreResult<(SledState, bool)> {
         persisted_types: type_count,
         cache: RecordCache::new(0),
         columns: PropColumns::new(0),
+        adjcols: AdjColumns::new(0),
         format,
         blocks,
         unsynced: Arc::new(Unsynced::default()),
@@ -900,6 +1005,7 @@ impl SledStore {
         let (mut state, from_snapshot) = load_state(db.clone(), path)?;
         state.cache = RecordCache::new(options.record_cache);
         state.columns = PropColumns::new(options.property_columns);
+        state.adjcols = AdjColumns::new(options.adjacency_columns);
         let snapshot_seq = if from_snapshot { state.commit_seq } else { NO_SNAPSHOT };
         if let Some(durable) = commit_record::read(path)?
             && state.mark().older_than(&durable)
@@ -1436,6 +1542,11 @@ impl Backend for SledStore {
         for e in &c.edges {
             state.cache.remove(P_EDGE, e.id);
             state.columns.remove(Kind::Edge, e.id);
+            for r in [&e.old, &e.new].into_iter().flatten() {
+                if let Some(ty) = state.topo.types.get(&r.rel_type) {
+                    state.adjcols.edge_written(ty, r.start.0, r.end.0);
+                }
+            }
         }
         state.persisted_labels = state.topo.labels.len();
         state.persisted_types = state.topo.types.len();

@@ -27,7 +27,7 @@ const ABSENT: u32 = u32::MAX;
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Interner {
     names: Vec<String>,
-    ids: HashMap<String, u32>,
+    ids: FxHashMap<String, u32>,
 }
 
 impl Interner {
@@ -523,6 +523,24 @@ impl Topology {
         if matches!(dir, Direction::Incoming | Direction::Both) {
             std::hint::black_box(mid(self.adjacency(node, false)));
         }
+    }
+
+    /// An exclusive bound of the node ids (every node id is below it).
+    pub(crate) fn node_bound(&self) -> usize {
+        self.sets.len()
+    }
+
+    /// Number of edges of type `ty`.
+    pub(crate) fn type_count(&self, ty: u32) -> u64 {
+        self.type_counts.get(ty as usize).copied().unwrap_or(0)
+    }
+
+    /// The entries of type `ty` in a node's out or in adjacency, in list order.
+    pub(crate) fn type_range(&self, node: u64, out: bool, ty: u32) -> &[Adj] {
+        let list = self.adjacency(node, out);
+        let lo = list.partition_point(|a| a.ty < ty);
+        let hi = lo + list[lo..].partition_point(|a| a.ty <= ty);
+        &list[lo..hi]
     }
 
     /// The out or in adjacency of a node (empty when absent).

@@ -398,6 +398,28 @@ impl<'g> Ctx<'g> {
         Ok(())
     }
 
+    /// The relationships at `node` as [`GraphRead::neighbors`] gives them, into
+    /// `buf`, with property `key` of each into `vals` (`Value::Null` when absent), when
+    /// the statement reads committed data only (a backend may then read the values
+    /// in adjacency order); `false`, with nothing read, otherwise.
+    pub(crate) fn neighbors_with_property(
+        &self,
+        node: NodeId,
+        dir: lodestone_model::Direction,
+        types: &[&str],
+        key: &str,
+        buf: &mut Vec<lodestone_store::Adjacent>,
+        vals: &mut Vec<Value>,
+    ) -> QueryResult<bool> {
+        match self.graph {
+            Graph::Read(g) if self.deleted_edges.is_empty() => {
+                g.neighbors_with_property(node, dir, types, key, buf, vals)?;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
     /// Whether the node carries every label in `labels`.
     pub(crate) fn has_labels(&mut self, id: NodeId, labels: &[String]) -> QueryResult<bool> {
         if labels.is_empty() {

@@ -642,13 +642,28 @@ fn op_top_k<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, '
         OpKind::TopK { keys, skip, limit } => {
             let k = skip.saturating_add(*limit) as usize;
             let mut rows: Vec<(Vec<Value>, Row)> = Vec::new();
+            // Once `k` rows are kept, a row that sorts at or after the last of them
+            // cannot enter (the sort is stable, so a tie keeps the earlier row).
+            let mut full = false;
+            // The sort key of the row at hand; taken only when the row is kept.
+            let mut key: Vec<Value> = Vec::new();
             if k > 0 {
                 for_each_input(op, ctx, row, &mut |ctx, row| {
-                    let key = sort_keys(keys, ctx, row)?;
-                    rows.push((key, row.clone()));
+                    key.clear();
+                    for (e, _) in keys {
+                        key.push(eval(e, ctx, row)?);
+                    }
+                    if full
+                        && let Some(last) = rows.get(k - 1)
+                        && cmp_keys(&key, &last.0, keys) != Ordering::Less
+                    {
+                        return Ok(Flow::Go);
+                    }
+                    rows.push((std::mem::take(&mut key), row.clone()));
                     if rows.len() >= k.saturating_mul(2).max(64) {
                         rows.sort_by(|a, b| cmp_keys(&a.0, &b.0, keys));
                         rows.truncate(k);
+                        full = true;
                     }
                     Ok(Flow::Go)
                 })?;
@@ -987,6 +1002,8 @@ impl DistinctSet {
 struct Groups<'p> {
     aggs: &'p [AggSpec],
     index: FxHashMap<Key, usize>,
+    /// Key values of the row being grouped (reused while its group exists).
+    probe: Vec<Value>,
     count: usize,
     accs: Vec<Acc>,
     seen: Vec<Option<DistinctSet>>,
@@ -999,6 +1016,7 @@ impl<'p> Groups<'p> {
         let mut groups = Groups {
             aggs,
             index: FxHashMap::default(),
+            probe: Vec::new(),
             count: 0,
             accs: Vec::new(),
             seen: Vec::new(),
@@ -1025,12 +1043,13 @@ impl<'p> Groups<'p> {
         if keys.is_empty() {
             return Ok(0);
         }
-        let mut k = Vec::with_capacity(keys.len());
+        let mut key = Key(std::mem::take(&mut self.probe));
+        key.0.clear();
         for (_, e) in keys {
-            k.push(eval(e, ctx, row)?);
+            key.0.push(eval(e, ctx, row)?);
         }
-        let key = Key(k);
         if let Some(g) = self.index.get(&key) {
+            self.probe = key.0;
             return Ok(*g);
         }
         let g = self.add();
@@ -1059,8 +1078,10 @@ impl<'p> Groups<'p> {
         }
         let n = self.aggs.len();
         let mut accs = self.accs.into_iter();
+        // One row for every group: each fills the same slots, and the operators
+        // above take what they keep.
+        let mut out = vec![Value::Null; width];
         for key in key_of {
-            let mut out = vec![Value::Null; width];
             for ((slot, _), v) in keys.iter().zip(key) {
                 out[*slot] = v;
             }
@@ -1236,6 +1257,13 @@ fn expand_aggregate<'g>(
         });
     }
     let with_rows = args.iter().any(|a| matches!(a, AggArg::Row(_)));
+    // The relationship property read beside the adjacency, when the view allows it.
+    let column = args.iter().find_map(|a| match a {
+        AggArg::RelProp(k) => Some(*k),
+        _ => None,
+    });
+    let mut vals: Vec<Value> = Vec::new();
+    let mut kept: Vec<Value> = Vec::new();
     let types: Vec<&str> = walk.types.iter().map(String::as_str).collect();
     let width = row.len();
     let mut groups = Groups::new(aggs, !keys.is_empty());
@@ -1247,10 +1275,17 @@ fn expand_aggregate<'g>(
         let Some(a) = slot_node(row, from) else {
             return Ok(Flow::Go);
         };
-        adjacency(ctx, a, walk.dir, &types, &mut buf)?;
+        let with_vals = match column {
+            Some(key) => ctx.neighbors_with_property(a, walk.dir, &types, key, &mut buf, &mut vals)?,
+            None => false,
+        };
+        if !with_vals {
+            adjacency(ctx, a, walk.dir, &types, &mut buf)?;
+        }
         edges.clear();
         ends.clear();
-        for x in &buf {
+        kept.clear();
+        for (i, x) in buf.iter().enumerate() {
             ctx.tick()?;
             if edge_taken(row, unique, x.edge) || !ctx.edge_visible(x.edge)? || !node_ok(ctx, x.other, &walk.to_labels)?
             {
@@ -1258,6 +1293,9 @@ fn expand_aggregate<'g>(
             }
             ctx.emitted(expand.id)?;
             edges.push(x.edge);
+            if with_vals {
+                kept.push(vals.get_mut(i).map(std::mem::take).unwrap_or(Value::Null));
+            }
             if with_rows {
                 let (s, e) = if x.outgoing { (a, x.other) } else { (x.other, a) };
                 ends.push((s, e, x.other));
@@ -1276,6 +1314,13 @@ fn expand_aggregate<'g>(
                     } else {
                         for _ in &edges {
                             acc.add_ref(&Value::Bool(true))?;
+                        }
+                    }
+                }
+                AggArg::RelProp(key) if with_vals && column == Some(*key) => {
+                    for v in &kept {
+                        if counts(seen.as_deref_mut(), v) {
+                            acc.add_ref(v)?;
                         }
                     }
                 }
