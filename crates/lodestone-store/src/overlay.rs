@@ -70,6 +70,17 @@ pub(crate) trait Base {
         });
         crate::api::values_of(out, vals, |ids, f| self.edge_prop_each(ids, key, f))
     }
+    /// Calls `f` with each node of `ids` that has a committed record, and its record,
+    /// in order. For reading many records once (filling a new index): a backend may
+    /// read records stored together at once, and need not keep them cached.
+    fn node_records_each(&self, ids: &[u64], f: &mut dyn FnMut(u64, &NodeRecord)) -> StoreResult<()> {
+        for &id in ids {
+            if let Some(r) = self.node_arc(id)? {
+                f(id, &r);
+            }
+        }
+        Ok(())
+    }
     /// Nodes under a normalized name key, ascending.
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>>;
     /// Every name key with its node.
@@ -786,14 +797,28 @@ impl<'a, S: Backend> Txn<'a, S> {
         self.validate()?;
         let mut index_fill = Vec::new();
         for (pos, (label, key)) in self.ov.new_indexes.iter().enumerate() {
+            // Nodes this transaction wrote are read through it, the rest from the
+            // committed records in one pass.
+            let mut committed = Vec::new();
             for n in self.nodes_with_label(label)? {
-                if let Some(rec) = self.node(n)?
-                    && let Some(k) = prop_key(&rec.props, key)
-                {
-                    index_fill.push((pos, k, n.0));
+                let id = n.0;
+                if self.is_new_node(id) || self.ov.del_nodes.contains(&id) || self.ov.upd_nodes.contains_key(&id) {
+                    if let Some(rec) = self.node(n)?
+                        && let Some(k) = prop_key(&rec.props, key)
+                    {
+                        index_fill.push((pos, k, id));
+                    }
+                } else {
+                    committed.push(id);
                 }
             }
+            self.b().node_records_each(&committed, &mut |id, rec| {
+                if let Some(k) = prop_key(&rec.props, key) {
+                    index_fill.push((pos, k, id));
+                }
+            })?;
         }
+        index_fill.sort_unstable_by_key(|(pos, _, id)| (*pos, *id));
         let Txn {
             store,
             base,

@@ -361,6 +361,34 @@ impl Base for SledState {
         Ok(Some(rec))
     }
 
+    fn node_records_each(&self, ids: &[u64], f: &mut dyn FnMut(u64, &NodeRecord)) -> StoreResult<()> {
+        // The block last read: ids in order mostly share blocks.
+        let mut held: Option<(u64, sled::IVec)> = None;
+        for &id in ids {
+            if !self.topo.has_node(id) {
+                continue;
+            }
+            let (block, slot) = self.blocks.of(id);
+            if held.as_ref().is_none_or(|(b, _)| *b != block) {
+                held = self.get(&block_key(P_NODE, block))?.map(|bytes| (block, bytes));
+            }
+            let Some((_, bytes)) = &held else {
+                continue;
+            };
+            let Some(raw) = block_record(bytes, slot)? else {
+                continue;
+            };
+            let (labels, props, citations) = decode_node(raw)?;
+            let rec = NodeRecord {
+                labels: self.labels_of(&labels)?,
+                props,
+                citations,
+            };
+            f(id, &rec);
+        }
+        Ok(())
+    }
+
     fn edge_arc(&self, id: u64) -> StoreResult<Option<Arc<EdgeRecord>>> {
         if let Some(Cached::Edge(rec)) = self.cache.get(P_EDGE, id) {
             return Ok(Some(rec));

@@ -27,6 +27,11 @@ fn mem_readers_never_see_half_commits() {
 }
 
 #[test]
+fn mem_new_index_over_committed_and_changed_nodes() {
+    common::new_index_over_committed_and_changed_nodes(&MemStore::new());
+}
+
+#[test]
 fn mem_overlay_indexes_follow_changes() {
     common::overlay_indexes_follow_changes(&MemStore::new());
 }

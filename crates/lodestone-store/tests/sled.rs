@@ -153,6 +153,19 @@ fn sled_readers_never_see_half_commits() {
 }
 
 #[test]
+fn sled_new_index_over_committed_and_changed_nodes() {
+    let dir = tempfile::tempdir().unwrap();
+    common::new_index_over_committed_and_changed_nodes(&SledStore::open(dir.path()).unwrap());
+    // The buckets written at commit hold the same after a reopen.
+    let store = SledStore::open(dir.path()).unwrap();
+    let r = store.read().unwrap();
+    let n = r
+        .find_by_property("Site", "code", &lodestone_model::Value::Int(5))
+        .unwrap();
+    assert_eq!(n.map(|v| v.len()), Some(26));
+}
+
+#[test]
 fn sled_overlay_indexes_follow_changes() {
     let dir = tempfile::tempdir().unwrap();
     common::overlay_indexes_follow_changes(&SledStore::open(dir.path()).unwrap());

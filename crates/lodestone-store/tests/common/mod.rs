@@ -300,6 +300,50 @@ pub fn values_round_trip(store: &dyn Storage) {
     );
 }
 
+/// An index created over committed nodes holds every node's committed value, except
+/// where the same transaction changed, deleted or created a node: there its value.
+pub fn new_index_over_committed_and_changed_nodes(store: &dyn Storage) {
+    let mut tx = store.write().unwrap();
+    let ids: Vec<NodeId> = (0..300)
+        .map(|i| {
+            let props: Vec<(&str, Value)> = if i % 7 == 0 {
+                vec![]
+            } else {
+                vec![("code", Value::Int(i % 10))]
+            };
+            tx.create_node(node(&["Site"], &props)).unwrap()
+        })
+        .collect();
+    tx.create_node(node(&["Other"], &[("code", Value::Int(3))])).unwrap();
+    tx.commit().unwrap();
+    let mut tx = store.write().unwrap();
+    tx.update_node(ids[3], node(&["Site"], &[("code", Value::Int(99))]))
+        .unwrap();
+    tx.delete_node(ids[13], true).unwrap();
+    let fresh = tx.create_node(node(&["Site"], &[("code", Value::Int(3))])).unwrap();
+    tx.create_index("Site", "code").unwrap();
+    tx.commit().unwrap();
+    let r = store.read().unwrap();
+    for code in 0..10 {
+        let mut want: Vec<NodeId> = (0..300)
+            .filter(|i| i % 7 != 0 && (*i as i64) % 10 == code && *i != 3 && *i != 13)
+            .map(|i| ids[i])
+            .collect();
+        if code == 3 {
+            want.push(fresh);
+        }
+        assert_eq!(
+            r.find_by_property("Site", "code", &Value::Int(code)).unwrap(),
+            Some(want),
+            "code {code}"
+        );
+    }
+    assert_eq!(
+        r.find_by_property("Site", "code", &Value::Int(99)).unwrap(),
+        Some(vec![ids[3]])
+    );
+}
+
 pub fn all(store: &dyn Storage) {
     basic_reads(store);
     snapshots(store);
