@@ -556,6 +556,26 @@ pub fn decode_bucket(bytes: &[u8]) -> StoreResult<Vec<(Vec<u8>, u64)>> {
     Ok(entries)
 }
 
+/// The ids under `key` in an encoded bucket, in stored order: [`decode_bucket`]
+/// filtered, without copying the other entries' keys.
+pub fn bucket_lookup(bytes: &[u8], key: &[u8]) -> StoreResult<Vec<u64>> {
+    let mut r = raw_reader("index bucket", bytes)?;
+    let n = r.count()?;
+    let mut ids = Vec::new();
+    for _ in 0..n {
+        let len = r.count()?;
+        let k = r.take(len)?;
+        let id = r.varint()?;
+        if k == key {
+            ids.push(id);
+        }
+    }
+    if r.remaining() != 0 {
+        return Err(r.err("trailing bytes after the bucket"));
+    }
+    Ok(ids)
+}
+
 /// A stable 64-bit hash (FNV-1a) of index keys, the same on every platform and build.
 pub fn stable_hash(bytes: &[u8]) -> u64 {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;

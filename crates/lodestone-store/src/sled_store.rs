@@ -10,9 +10,9 @@
 use crate::adjcols::{AdjColumns, ColumnOf, Values};
 use crate::cache::{Cached, RecordCache};
 use crate::codec::{
-    self, block_record, decode_block, decode_bucket, decode_edge, decode_edge_header, decode_node, decode_node_labels,
-    decode_schema, encode_block, encode_bucket, encode_edge, encode_node, encode_schema, id_key, read_u32, read_u64,
-    stable_hash,
+    self, block_record, bucket_lookup, decode_block, decode_bucket, decode_edge, decode_edge_header, decode_node,
+    decode_node_labels, decode_schema, encode_block, encode_bucket, encode_edge, encode_node, encode_schema, id_key,
+    read_u32, read_u64, stable_hash,
 };
 use crate::columns::{Kind, PropColumns};
 use crate::commit_record::{self, CommitMark};
@@ -289,11 +289,7 @@ impl SledState {
         let Some(bytes) = self.get(bucket_key)? else {
             return Ok(Vec::new());
         };
-        Ok(decode_bucket(&bytes)?
-            .into_iter()
-            .filter(|(k, _)| k == key)
-            .map(|(_, id)| id)
-            .collect())
+        bucket_lookup(&bytes, key)
     }
 }
 

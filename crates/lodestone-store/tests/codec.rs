@@ -2,8 +2,8 @@
 
 use lodestone_model::{Citation, Currency, Decimal, Money, PartialDate, Props, Quantity, Value};
 use lodestone_store::codec::{
-    decode_block, decode_bucket, decode_edge, decode_node, encode_block, encode_bucket, encode_edge, encode_node,
-    id_key,
+    bucket_lookup, decode_block, decode_bucket, decode_edge, decode_node, encode_block, encode_bucket, encode_edge,
+    encode_node, id_key,
 };
 use proptest::prelude::*;
 
@@ -109,12 +109,15 @@ proptest! {
         let _ = decode_edge(&bytes);
         let _ = decode_block(&bytes);
         let _ = decode_bucket(&bytes);
+        let _ = bucket_lookup(&bytes, b"k");
         let mut versioned = vec![1u8];
         versioned.extend_from_slice(&bytes);
         let _ = decode_node(&versioned);
         let _ = decode_edge(&versioned);
         let _ = decode_block(&versioned);
         let _ = decode_bucket(&versioned);
+        // A lookup accepts exactly the buckets a decode accepts.
+        prop_assert_eq!(bucket_lookup(&versioned, b"k").is_ok(), decode_bucket(&versioned).is_ok());
     }
 
     #[test]
@@ -127,6 +130,11 @@ proptest! {
         let back: Vec<(u8, Vec<u8>)> = decode_block(&bytes).unwrap().into_iter().map(|(s, r)| (s, r.to_vec())).collect();
         prop_assert_eq!(back, list);
         let b = encode_bucket(&entries);
-        prop_assert_eq!(decode_bucket(&b).unwrap(), entries);
+        prop_assert_eq!(&decode_bucket(&b).unwrap(), &entries);
+        // A lookup finds what filtering the decoded entries finds, for present and absent keys.
+        for key in entries.iter().map(|(k, _)| k.clone()).chain([vec![0xFF; 13]]) {
+            let want: Vec<u64> = entries.iter().filter(|(k, _)| *k == key).map(|(_, id)| *id).collect();
+            prop_assert_eq!(bucket_lookup(&b, &key).unwrap(), want);
+        }
     }
 }

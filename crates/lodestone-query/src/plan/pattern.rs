@@ -734,14 +734,18 @@ impl Compiler<'_> {
                     if list || labels.is_empty() {
                         continue;
                     }
-                    let indexes = self.indexes()?.to_vec();
-                    if let Some((label, _)) = indexes.iter().find(|(l, k)| k == key && labels.contains(l)) {
-                        let rest = labels.iter().filter(|l| *l != label).cloned().collect();
+                    let indexed = self
+                        .indexes()?
+                        .iter()
+                        .find(|(l, k)| k == key && labels.contains(l))
+                        .map(|(l, _)| l.clone());
+                    if let Some(label) = indexed {
+                        let rest = labels.iter().filter(|l| **l != label).cloned().collect();
                         return Ok(Some(Seek {
                             cost: 3,
                             kind: OpKind::PropSeek {
                                 slot,
-                                label: label.clone(),
+                                label,
                                 key: key.clone(),
                                 value: value.clone(),
                                 labels: rest,
