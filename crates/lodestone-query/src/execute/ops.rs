@@ -647,16 +647,30 @@ fn op_top_k<'g>(op: &Op, ctx: &mut Ctx<'g>, row: &mut Row, sink: &mut Sink<'_, '
             let mut full = false;
             // The sort key of the row at hand; taken only when the row is kept.
             let mut key: Vec<Value> = Vec::new();
+            // Whether the keys from position `i` on only read slots (so they cannot fail
+            // and need not be evaluated for a row already known to stay out).
+            let reads_only: Vec<bool> = (0..keys.len())
+                .map(|i| keys[i..].iter().all(|(e, _)| matches!(e, CExpr::Slot(_))))
+                .collect();
             if k > 0 {
                 for_each_input(op, ctx, row, &mut |ctx, row| {
                     key.clear();
-                    for (e, _) in keys {
+                    let last = if full { rows.get(k - 1) } else { None };
+                    let mut order = Ordering::Equal;
+                    for (i, (e, desc)) in keys.iter().enumerate() {
+                        if order == Ordering::Greater && reads_only[i] {
+                            break;
+                        }
                         key.push(eval(e, ctx, row)?);
+                        if order == Ordering::Equal
+                            && let Some(l) = last
+                            && let Some(v) = l.0.get(i)
+                        {
+                            let o = key[i].total_cmp(v);
+                            order = if *desc { o.reverse() } else { o };
+                        }
                     }
-                    if full
-                        && let Some(last) = rows.get(k - 1)
-                        && cmp_keys(&key, &last.0, keys) != Ordering::Less
-                    {
+                    if last.is_some() && order != Ordering::Less {
                         return Ok(Flow::Go);
                     }
                     rows.push((std::mem::take(&mut key), row.clone()));
