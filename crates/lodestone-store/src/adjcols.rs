@@ -8,8 +8,10 @@
 //!
 //! Invariants:
 //!
-//! - A column is built on first use from the committed state, while the reader
-//!   holds the state's read lock, so it matches one committed state.
+//! - A column is built once reads have asked for a sixteenth of its edges' values
+//!   (so a query about one node never pays for a whole type), from the committed
+//!   state, while the reader holds the state's read lock, so it matches one
+//!   committed state. Until then reads take the record path.
 //! - A commit marks both ends of every edge it writes or deletes as stale in each
 //!   column of that edge's type, under the state's write lock. A node that is not
 //!   stale has the same edges of the type, with the same values, as when the column
@@ -22,6 +24,7 @@ use crate::topo::{Adj, Topology};
 use lodestone_model::Value;
 use parking_lot::RwLock;
 use rustc_hash::{FxHashMap, FxHashSet};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// Stale nodes a column tolerates before it is dropped and built again on next use.
 pub(crate) const STALE_LIMIT: usize = 4096;
@@ -45,6 +48,8 @@ struct Column {
 /// What is known of a column.
 #[derive(Debug)]
 enum Slot {
+    /// Not built yet: values read through the records so far.
+    Wanted(AtomicU64),
     Built(Column),
     /// It would not fit the budget; not tried again until a commit changes its type.
     TooLarge,
@@ -121,11 +126,32 @@ impl AdjColumns {
             return Ok(f(Values::Records));
         }
         let at = (of.out, of.ty);
+        let wanted = (topo.type_count(of.ty) / 16).max(1);
+        let asked = list.len() as u64;
         {
             let inner = self.inner.read();
             match inner.cols.get(&at).and_then(|m| m.get(of.key)) {
                 Some(Slot::Built(col)) => return Ok(f(col.values(node, list.len()))),
                 Some(Slot::TooLarge) => return Ok(f(Values::Records)),
+                Some(Slot::Wanted(n)) if n.fetch_add(asked, Ordering::Relaxed) + asked < wanted => {
+                    return Ok(f(Values::Records));
+                }
+                // Asked for enough: built below.
+                Some(Slot::Wanted(_)) => {}
+                None if asked < wanted => {
+                    drop(inner);
+                    let mut inner = self.inner.write();
+                    let slot = inner
+                        .cols
+                        .entry(at)
+                        .or_default()
+                        .entry(of.key.into())
+                        .or_insert_with(|| Slot::Wanted(AtomicU64::new(0)));
+                    if let Slot::Wanted(n) = slot {
+                        n.fetch_add(asked, Ordering::Relaxed);
+                    }
+                    return Ok(f(Values::Records));
+                }
                 None => {}
             }
         }
@@ -133,11 +159,11 @@ impl AdjColumns {
         let mut inner = self.inner.write();
         let add = match &slot {
             Slot::Built(c) => c.bytes,
-            Slot::TooLarge => 0,
+            _ => 0,
         };
         let inner = &mut *inner;
         let by_key = inner.cols.entry(at).or_default();
-        if !by_key.contains_key(of.key) {
+        if !matches!(by_key.get(of.key), Some(Slot::Built(_) | Slot::TooLarge)) {
             // Else another reader built it meanwhile, from the same committed state.
             inner.bytes += add;
             by_key.insert(of.key.into(), slot);
@@ -204,8 +230,11 @@ impl AdjColumns {
                 continue;
             };
             by_key.retain(|_, slot| {
-                let Slot::Built(col) = slot else {
-                    return false;
+                let col = match slot {
+                    Slot::Built(col) => col,
+                    // What was asked for still counts towards a build.
+                    Slot::Wanted(_) => return true,
+                    Slot::TooLarge => return false,
                 };
                 col.stale.insert(if out { start } else { end });
                 if col.stale.len() > STALE_LIMIT {
@@ -295,7 +324,7 @@ mod tests {
         let (t, funds) = graph();
         let c = AdjColumns::new(1 << 20);
         read(&c, &t, true, funds, 0);
-        read(&c, &t, false, funds, 0);
+        read(&c, &t, false, funds, 1);
         c.edge_written(funds, 0, 2);
         assert_eq!(read(&c, &t, true, funds, 0), None);
         assert_eq!(read(&c, &t, true, funds, 3), Some(vec![Value::Int(20)]));
@@ -304,6 +333,28 @@ mod tests {
         // Another type's write leaves these columns alone.
         c.edge_written(funds + 1, 3, 1);
         assert_eq!(read(&c, &t, true, funds, 3), Some(vec![Value::Int(20)]));
+    }
+
+    #[test]
+    fn a_column_is_built_once_reads_ask_for_a_sixteenth_of_its_edges() {
+        // 64 FUNDS edges, one from each of nodes 0..64: a column waits for 4 asked values.
+        let mut t = Topology::default();
+        let l = t.intern_labels(&["N".to_string()]);
+        for n in 0..65 {
+            t.set_node(n, &l);
+        }
+        let funds = t.types.intern("FUNDS");
+        let edges: Vec<(u64, u32, u64, u64)> = (0..64).map(|i| (i, funds, i, 64)).collect();
+        t.add_edges(&edges);
+        let c = AdjColumns::new(1 << 20);
+        for n in 0..3 {
+            assert_eq!(read(&c, &t, true, funds, n), None, "node {n} reads records");
+        }
+        assert_eq!(c.bytes(), 0);
+        assert_eq!(read(&c, &t, true, funds, 3), Some(vec![Value::Int(30)]));
+        assert!(c.bytes() > 0);
+        // One node with all 64 edges asks for enough at once.
+        assert_eq!(read(&c, &t, false, funds, 64).map(|v| v.len()), Some(64));
     }
 
     #[test]
