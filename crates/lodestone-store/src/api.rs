@@ -128,8 +128,7 @@ pub trait GraphRead {
         out: &mut Vec<Adjacent>,
         vals: &mut Vec<Value>,
     ) -> StoreResult<()> {
-        self.neighbors(node, dir, types, out)?;
-        values_of(out, vals, |ids, f| self.edge_property_each(ids, key, f))
+        neighbors_and_values(self, node, dir, types, key, out, vals)
     }
     /// The edges at every node of `nodes` as (position in `nodes`, edge): node by node,
     /// each node's edges as [`GraphRead::neighbors`] gives them, into `out` (cleared
@@ -260,8 +259,21 @@ pub trait Storage: Send + Sync {
     fn check(&self) -> StoreResult<CheckReport>;
 }
 
-/// Hands `f` the value `get` reads for each of `ids`, in order, one read at a time:
-/// what stores without a batch read of one property do.
+/// [`GraphRead::neighbors_with_property`] from `neighbors` and one batch read of the
+/// property: what a view without adjacency-ordered values does.
+pub(crate) fn neighbors_and_values<G: GraphRead + ?Sized>(
+    g: &G,
+    node: NodeId,
+    dir: Direction,
+    types: &[&str],
+    key: &str,
+    out: &mut Vec<Adjacent>,
+    vals: &mut Vec<Value>,
+) -> StoreResult<()> {
+    g.neighbors(node, dir, types, out)?;
+    values_of(out, vals, |ids, f| g.edge_property_each(ids, key, f))
+}
+
 /// Sets `vals` to one value per edge of `out` (`Value::Null` when absent), read in
 /// one batch with `each` (which gives a position in its ids and the value).
 pub(crate) fn values_of(
@@ -279,6 +291,8 @@ pub(crate) fn values_of(
     })
 }
 
+/// Hands `f` the value `get` reads for each of `ids`, in order, one read at a time:
+/// what stores without a batch read of one property do.
 pub(crate) fn each_by_one(
     ids: &[EdgeId],
     f: &mut dyn FnMut(usize, Option<&Value>),

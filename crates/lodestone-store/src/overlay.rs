@@ -51,24 +51,19 @@ pub(crate) trait Base {
         crate::api::each_by_one(ids, f, |id| self.edge_prop(id.0, key))
     }
     /// The committed edges at `node` as the topology's expand visits them, into
-    /// `out`, with property `key` of each into `vals` (`Value::Null` when absent).
+    /// `out`, with property `key` of each into `vals` (`Value::Null` when absent),
+    /// when the backend keeps such values in adjacency order; `false`, with nothing
+    /// read, when it does not (the view then reads each edge's value).
     fn neighbors_with_prop(
         &self,
-        node: u64,
-        dir: Direction,
-        types: &[&str],
-        key: &str,
-        out: &mut Vec<Adjacent>,
-        vals: &mut Vec<Value>,
-    ) -> StoreResult<()> {
-        out.clear();
-        let topo = self.topo();
-        let filter = topo.type_filter(types);
-        let _ = topo.expand(node, dir, filter.as_filter(), &mut |a| {
-            out.push(a);
-            ControlFlow::Continue(())
-        });
-        crate::api::values_of(out, vals, |ids, f| self.edge_prop_each(ids, key, f))
+        _node: u64,
+        _dir: Direction,
+        _types: &[&str],
+        _key: &str,
+        _out: &mut Vec<Adjacent>,
+        _vals: &mut Vec<Value>,
+    ) -> StoreResult<bool> {
+        Ok(false)
     }
     /// Calls `f` with each node of `ids` that has a committed record, and its record,
     /// in order. For reading many records once (filling a new index): a backend may
@@ -279,7 +274,10 @@ where
         out: &mut Vec<Adjacent>,
         vals: &mut Vec<Value>,
     ) -> StoreResult<()> {
-        self.0.neighbors_with_prop(node.0, dir, types, key, out, vals)
+        if self.0.neighbors_with_prop(node.0, dir, types, key, out, vals)? {
+            return Ok(());
+        }
+        crate::api::neighbors_and_values(self, node, dir, types, key, out, vals)
     }
 
     fn has_labels(&self, id: NodeId, labels: &[&str]) -> StoreResult<bool> {

@@ -22,7 +22,7 @@ use crate::redo::{self, RedoLog, RedoRecord, Writes};
 use crate::sled_handle::SledHandle;
 use crate::snapshot::{self, Skip, Tag};
 use crate::state_lock::StateLock;
-use crate::topo::{Adj, Interner, Topology};
+use crate::topo::{Adj, Interner, Topology, of_type};
 use crate::unsynced::{Sink, Unsynced};
 use crate::{Adjacent, CheckReport, Durability, GraphRead, Storage, StoreError, StoreInfo, StoreResult, WriteTxn};
 use fs2::FileExt;
@@ -236,6 +236,16 @@ impl SledState {
         }
     }
 
+    /// A node record from its stored bytes.
+    fn node_of(&self, raw: &[u8]) -> StoreResult<NodeRecord> {
+        let (labels, props, citations) = decode_node(raw)?;
+        Ok(NodeRecord {
+            labels: self.labels_of(&labels)?,
+            props,
+            citations,
+        })
+    }
+
     fn labels_of(&self, ids: &[u32]) -> StoreResult<Vec<String>> {
         ids.iter()
             .map(|l| {
@@ -300,14 +310,18 @@ fn type_runs<'a>(list: &'a [Adj], filter: Option<&'a [u32]>) -> impl Iterator<It
     let mut types = filter.map(|f| f.iter());
     std::iter::from_fn(move || {
         loop {
-            let ty = match types.as_mut() {
-                Some(it) => *it.next()?,
-                None => rest.first()?.ty,
+            let (ty, seg) = match types.as_mut() {
+                Some(it) => {
+                    let ty = *it.next()?;
+                    (ty, of_type(list, ty))
+                }
+                None => {
+                    let ty = rest.first()?.ty;
+                    let seg = of_type(rest, ty);
+                    rest = &rest[seg.len()..];
+                    (ty, seg)
+                }
             };
-            let lo = rest.partition_point(|a| a.ty < ty);
-            let hi = lo + rest[lo..].partition_point(|a| a.ty <= ty);
-            let seg = &rest[lo..hi];
-            rest = &rest[hi..];
             if !seg.is_empty() {
                 return Some((ty, seg));
             }
@@ -347,12 +361,7 @@ impl Base for SledState {
         let Some(bytes) = self.record(P_NODE, id)? else {
             return Ok(None);
         };
-        let (labels, props, citations) = decode_node(&bytes)?;
-        let rec = Arc::new(NodeRecord {
-            labels: self.labels_of(&labels)?,
-            props,
-            citations,
-        });
+        let rec = Arc::new(self.node_of(&bytes)?);
         self.cache.put(P_NODE, id, Cached::Node(rec.clone()));
         Ok(Some(rec))
     }
@@ -374,13 +383,7 @@ impl Base for SledState {
             let Some(raw) = block_record(bytes, slot)? else {
                 continue;
             };
-            let (labels, props, citations) = decode_node(raw)?;
-            let rec = NodeRecord {
-                labels: self.labels_of(&labels)?,
-                props,
-                citations,
-            };
-            f(id, &rec);
+            f(id, &self.node_of(raw)?);
         }
         Ok(())
     }
@@ -436,12 +439,13 @@ impl Base for SledState {
         key: &str,
         out: &mut Vec<Adjacent>,
         vals: &mut Vec<Value>,
-    ) -> StoreResult<()> {
+    ) -> StoreResult<bool> {
         out.clear();
         vals.clear();
         let topo = &self.topo;
         let filter = topo.type_filter(types);
-        // A committed value without going through the property columns' map.
+        // A committed value, for building a column: from the property columns when
+        // they hold it, else from the record, without filling the columns' map.
         let read = |id: u64| -> StoreResult<Option<Value>> {
             if let Some(v) = self.columns.get(Kind::Edge, key, id) {
                 return Ok((!v.is_null()).then_some(v));
@@ -499,7 +503,7 @@ impl Base for SledState {
                 }
             })?;
         }
-        Ok(())
+        Ok(true)
     }
 
     fn name_lookup(&self, key: &str) -> StoreResult<Vec<u64>> {

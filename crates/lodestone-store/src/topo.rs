@@ -114,6 +114,13 @@ impl Adj {
     }
 }
 
+/// The entries of type `ty` in a list sorted by type: a contiguous range.
+pub(crate) fn of_type(list: &[Adj], ty: u32) -> &[Adj] {
+    let lo = list.partition_point(|a| a.ty < ty);
+    let hi = lo + list[lo..].partition_point(|a| a.ty <= ty);
+    &list[lo..hi]
+}
+
 /// A node's lists once a commit has changed them (they then shadow the rows).
 #[derive(Debug, Clone, Default)]
 struct NodeSlot {
@@ -537,10 +544,7 @@ impl Topology {
 
     /// The entries of type `ty` in a node's out or in adjacency, in list order.
     pub(crate) fn type_range(&self, node: u64, out: bool, ty: u32) -> &[Adj] {
-        let list = self.adjacency(node, out);
-        let lo = list.partition_point(|a| a.ty < ty);
-        let hi = lo + list[lo..].partition_point(|a| a.ty <= ty);
-        &list[lo..hi]
+        of_type(self.adjacency(node, out), ty)
     }
 
     /// The out or in adjacency of a node (empty when absent).
@@ -594,9 +598,7 @@ impl Topology {
             }
             Some(types) => {
                 for &t in types {
-                    let lo = list.partition_point(|a| a.ty < t);
-                    let hi = lo + list[lo..].partition_point(|a| a.ty <= t);
-                    for a in &list[lo..hi] {
+                    for a in of_type(list, t) {
                         f(a)?;
                     }
                 }
@@ -642,12 +644,11 @@ impl Topology {
                 Some(types) => types
                     .iter()
                     .map(|&t| {
-                        let lo = list.partition_point(|a| a.ty < t);
-                        let hi = lo + list[lo..].partition_point(|a| a.ty <= t);
+                        let range = of_type(list, t);
                         if skip_loops {
-                            list[lo..hi].iter().filter(in_range).count() as u64
+                            range.iter().filter(in_range).count() as u64
                         } else {
-                            (hi - lo) as u64
+                            range.len() as u64
                         }
                     })
                     .sum(),
